@@ -1,0 +1,83 @@
+import type { Config, Space } from '@webtune/space';
+
+export type Direction = 'minimize' | 'maximize';
+
+export type TrialState = 'running' | 'complete' | 'failed' | 'pruned';
+
+/** An immutable snapshot of one trial, as strategies, pruners and storages see it. */
+export interface FrozenTrial {
+  /** 0-based, in order of creation within the study. */
+  readonly number: number;
+  readonly params: Config;
+  readonly state: TrialState;
+  /** The objective value; present for complete trials (and for pruned ones: the last reported value). */
+  readonly value?: number;
+  /** Why the trial failed (the thrown message, or e.g. "objective returned NaN"). */
+  readonly error?: string;
+  /** Intermediate values reported through `trial.report(step, value)`, in report order. */
+  readonly intermediate: readonly { step: number; value: number }[];
+  readonly userAttrs: Readonly<Record<string, unknown>>;
+  /** Milliseconds since the Unix epoch. */
+  readonly startedAt: number;
+  /** Present once the trial has finished. */
+  readonly durationMs?: number;
+}
+
+/** What a strategy sees when asked for suggestions. */
+export interface SuggestContext {
+  readonly space: Space;
+  readonly direction: Direction;
+  /** Every trial of the study so far, running ones included (those are the pending points). */
+  readonly trials: readonly FrozenTrial[];
+  /** How many configurations are wanted now (≥ 1). */
+  readonly count: number;
+  /** The study's seed; a strategy created without its own seed derives its random stream from this. */
+  readonly seed: number;
+}
+
+/**
+ * A search strategy (Optuna: sampler). One instance serves one study and may keep state
+ * between calls. It returns up to `count` configurations, each a member of the space;
+ * fewer (or none) means it is exhausted.
+ */
+export interface Strategy {
+  readonly name: string;
+  suggest(context: SuggestContext): Promise<Config[]>;
+  /** Frees resources (GPU buffers) the strategy holds. */
+  destroy?(): void;
+}
+
+/** What a pruner sees when a trial asks `shouldPrune()`. */
+export interface PruneContext {
+  readonly trial: FrozenTrial;
+  readonly trials: readonly FrozenTrial[];
+  readonly direction: Direction;
+}
+
+export interface Pruner {
+  readonly name: string;
+  shouldPrune(context: PruneContext): boolean;
+}
+
+/** The CRUD surface every storage implements (in-memory now; file, IndexedDB and database later). */
+export interface Storage {
+  createTrial(trial: FrozenTrial): Promise<void>;
+  updateTrial(trial: FrozenTrial): Promise<void>;
+  getTrials(): Promise<FrozenTrial[]>;
+}
+
+/** The live handle an objective receives for its trial. */
+export interface Trial {
+  readonly number: number;
+  readonly params: Config;
+  /** Aborted when the study's signal aborts or its timeout passes. */
+  readonly signal: AbortSignal;
+  /** Records an intermediate value (e.g. validation loss after an epoch). */
+  report(step: number, value: number): void;
+  /** Asks the study's pruner whether this trial should stop now; the objective then throws `new TrialPruned()`. */
+  shouldPrune(): boolean;
+  setUserAttr(key: string, value: unknown): void;
+}
+
+/** An objective: returns the value to minimise or maximise. Throwing or returning a non-finite value fails the trial. */
+export type Objective = (params: Config, trial: Trial) => number | Promise<number>;
