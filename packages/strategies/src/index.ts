@@ -1,1 +1,2 @@
-export {};
+export type { SobolGenerator, SobolOptions } from './sobol.js';
+export { createSobol } from './sobol.js';
