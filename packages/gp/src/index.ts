@@ -1,1 +1,51 @@
+export {
+  acquisitionValues,
+  acquisitionWithGradient,
+  DEFAULT_UCB_BETA,
+} from './acquisition.js';
+export { createCpuBackend, scoreTopKSync, TopKHeap, topK } from './cpuBackend.js';
+export {
+  conditionGP,
+  type FitOptions,
+  fitGP,
+  type GPPrior,
+  type LogPosteriorObjective,
+  logPosteriorObjective,
+  NOISE_FLOOR,
+  PARAM_BOUNDS,
+  standardize,
+} from './fit.js';
+export {
+  crossCovariance,
+  kernelDiag,
+  kernelDR2,
+  kernelFromR2,
+  kernelMatrix,
+} from './kernel.js';
+export {
+  type MinimizeBoundedOptions,
+  type MinimizeBoundedResult,
+  minimizeBounded,
+  type Objective,
+} from './lbfgsb.js';
+export {
+  cholesky,
+  choleskyInto,
+  choleskySolve,
+  choleskyWithJitter,
+  inverseFromCholesky,
+  JITTER_SCHEDULE,
+  logDetFromCholesky,
+  solveLower,
+  solveLowerTransposed,
+  solveUpper,
+} from './linalg.js';
+export {
+  type Posterior,
+  type PosteriorGradient,
+  posterior,
+  posteriorWithGradient,
+  VARIANCE_FLOOR,
+} from './posterior.js';
+export { dLogH, erf, erfc, erfcx, h, logH, logNormCdf, normCdf, normPdf } from './special.js';
 export type * from './types.js';
