@@ -1,1 +1,35 @@
+export type {
+  CategoricalGroup,
+  CategoricalParamJSON,
+  Condition,
+  Config,
+  EncodedDim,
+  FloatParamJSON,
+  IntParamJSON,
+  ParamJSON,
+  ParamValue,
+  RandomSource,
+  Space,
+  SpaceJSON,
+} from '@webtune/space';
+export { TrialPruned } from './errors.js';
+export {
+  medianPruner,
+  noPruner,
+  type PercentilePrunerOptions,
+  percentilePruner,
+} from './pruners.js';
+export { createRng, type Rng } from './rng.js';
+export { memoryStorage } from './storage.js';
+export {
+  createStudy,
+  type OptimizeOptions,
+  type OptimizeResult,
+  type StopReason,
+  type Study,
+  type StudyJSON,
+  type StudyOptions,
+  type TellValue,
+  type TrialJSON,
+} from './study.js';
 export type * from './types.js';

@@ -42,6 +42,11 @@ export interface SuggestContext {
  */
 export interface Strategy {
   readonly name: string;
+  /**
+   * True when the strategy ends by itself after finitely many suggestions (exhaustive, grid).
+   * `study.optimize` without `trials`, `timeoutMs` or `signal` runs only such strategies.
+   */
+  readonly finite?: boolean;
   suggest(context: SuggestContext): Promise<Config[]>;
   /** Frees resources (GPU buffers) the strategy holds. */
   destroy?(): void;

@@ -1,0 +1,632 @@
+import {
+  type Config,
+  createSpace,
+  explainNonMember,
+  type ParamValue,
+  type Space,
+  type SpaceJSON,
+} from '@webtune/space';
+import { errorMessage, isTrialPruned } from './errors.js';
+import { noPruner } from './pruners.js';
+import { memoryStorage } from './storage.js';
+import type {
+  Direction,
+  FrozenTrial,
+  Objective,
+  Pruner,
+  Storage,
+  Strategy,
+  Trial,
+  TrialState,
+} from './types.js';
+
+/** Options of {@link createStudy}. */
+export interface StudyOptions {
+  /** The search space, built or as canonical JSON (validated here). */
+  space: Space | SpaceJSON;
+  strategy: Strategy;
+  /** Default 'minimize'. */
+  direction?: Direction;
+  /** Seed of every random choice the strategy makes (passed to it in each `SuggestContext`). Default 0. */
+  seed?: number;
+  /** Where trials are written. Default `memoryStorage()`. Trials already in it are adopted on first use. */
+  storage?: Storage;
+  /** Default `noPruner()`. */
+  pruner?: Pruner;
+  name?: string;
+}
+
+/** Options of {@link Study.optimize}. */
+export interface OptimizeOptions {
+  /** Maximum number of trials to start in this call (failed and pruned ones count). */
+  trials?: number;
+  /** Stop starting trials after this many milliseconds and abort the running trials' signals. */
+  timeoutMs?: number;
+  /** Objectives in flight at once. Default 1. */
+  concurrency?: number;
+  /** Aborting it stops the run like the timeout does. */
+  signal?: AbortSignal;
+  /** Called (and awaited) after each trial finishes; throwing stops the run and rethrows. */
+  onTrialComplete?: (trial: FrozenTrial, study: Study) => void | Promise<void>;
+}
+
+/** Why `optimize` returned. */
+export type StopReason = 'trials' | 'exhausted' | 'timeout' | 'aborted';
+
+export interface OptimizeResult {
+  /** Trials started (and finished) by this call. */
+  trials: number;
+  reason: StopReason;
+}
+
+/** What `tell` records: a value (non-finite → failed), a failure with its reason, or a pruning. */
+export type TellValue = number | { state: 'failed'; error: string } | { state: 'pruned' };
+
+/** One trial in {@link StudyJSON}. `value` is null when there is none; `durationMs` null while running. */
+export interface TrialJSON {
+  number: number;
+  params: Config;
+  value: number | null;
+  state: TrialState;
+  error?: string;
+  intermediate?: { step: number; value: number }[];
+  userAttrs?: Record<string, unknown>;
+  startedAt: number;
+  durationMs: number | null;
+}
+
+/** The study as JSON (what `webtune run --out` writes). */
+export interface StudyJSON {
+  direction: Direction;
+  strategy: string;
+  seed: number;
+  space: SpaceJSON;
+  trials: TrialJSON[];
+  best: { number: number; params: Config; value: number } | null;
+}
+
+/** A study: the trials of one optimisation, their strategy, direction, seed, storage and pruner. */
+export interface Study {
+  readonly name: string | undefined;
+  readonly space: Space;
+  readonly strategy: Strategy;
+  readonly direction: Direction;
+  readonly seed: number;
+  readonly storage: Storage;
+  readonly pruner: Pruner;
+  /** A snapshot of every trial, ordered by number (running ones included). */
+  readonly trials: FrozenTrial[];
+  /** The best complete trial by direction (earliest on ties); undefined when none completed. */
+  readonly bestTrial: FrozenTrial | undefined;
+  readonly bestValue: number | undefined;
+  /**
+   * Starts the next trial: the oldest enqueued configuration, else the strategy's next suggestion.
+   * Resolves to undefined when the strategy is exhausted (it returned fewer configurations than
+   * asked for; the study then stops asking it). Throws when the strategy suggests a configuration
+   * outside the space.
+   */
+  ask(): Promise<Trial | undefined>;
+  /**
+   * Finishes a running trial: a finite number completes it; NaN / ±Infinity fail it with
+   * "objective returned NaN" (or Infinity); `{ state: 'failed', error }` fails it;
+   * `{ state: 'pruned' }` prunes it with its last intermediate value. Telling a finished trial
+   * throws. Resolves once the change is in storage.
+   */
+  tell(trial: Trial | number, value: TellValue): Promise<FrozenTrial>;
+  /** Queues a configuration to run before any strategy suggestion. Throws SpaceError if it is not in the space. */
+  enqueue(config: Config): void;
+  /**
+   * Runs `objective` on trial after trial, up to `concurrency` at once, until `trials` have been
+   * started, the strategy is exhausted, the timeout passes or the signal aborts (running trials
+   * then get their `trial.signal` aborted and are awaited: nothing is lost). A throwing objective
+   * fails its trial with the message; a non-finite or non-number result fails it with the reason;
+   * `TrialPruned` prunes it. Strategy, storage and `onTrialComplete` errors stop the run and are
+   * rethrown after the running trials finish. Needs `trials`, `timeoutMs`, `signal` or a strategy
+   * with `finite: true`.
+   */
+  optimize(objective: Objective, options?: OptimizeOptions): Promise<OptimizeResult>;
+  toJSON(): StudyJSON;
+  /**
+   * The trials as CSV (RFC 4180 quoting, `\n` line ends, header line first):
+   * `number,state,value,<param names in declaration order>,durationMs,error`; inactive
+   * parameters, missing values and running durations are empty cells.
+   */
+  toCSV(): string;
+}
+
+interface TrialRecord {
+  frozen: FrozenTrial;
+  controller: AbortController;
+  handle: Trial;
+  /** performance.now() at start, for a monotonic duration. */
+  t0: number;
+}
+
+function show(x: unknown): string {
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (typeof x === 'number' || typeof x === 'boolean' || x === undefined || x === null) {
+    return String(x);
+  }
+  try {
+    return JSON.stringify(x) ?? String(x);
+  } catch {
+    return String(x);
+  }
+}
+
+const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now());
+
+function csvCell(x: unknown): string {
+  if (x === undefined || x === null) return '';
+  const s = String(x);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function isStrategy(x: unknown): x is Strategy {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as Strategy).suggest === 'function' &&
+    typeof (x as Strategy).name === 'string'
+  );
+}
+
+/**
+ * Creates a study. Validates everything up front (the space with `createSpace`, which throws a
+ * SpaceError naming the parameter; the direction; the seed, a safe integer).
+ */
+export function createStudy(options: StudyOptions): Study {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`createStudy: options (${show(options)}) must be an object`);
+  }
+  const space = createSpace(options.space);
+  if (!isStrategy(options.strategy)) {
+    throw new TypeError(
+      `createStudy: strategy (${show(options.strategy)}) must be an object with a name and a suggest() method`,
+    );
+  }
+  const direction = options.direction ?? 'minimize';
+  if (direction !== 'minimize' && direction !== 'maximize') {
+    throw new RangeError(
+      `createStudy: direction (${show(direction)}) must be "minimize" or "maximize"`,
+    );
+  }
+  const seed = options.seed ?? 0;
+  if (!Number.isSafeInteger(seed)) {
+    throw new RangeError(`createStudy: seed (${show(seed)}) must be a safe integer`);
+  }
+  const pruner = options.pruner ?? noPruner();
+  if (typeof pruner?.shouldPrune !== 'function') {
+    throw new TypeError(`createStudy: pruner (${show(pruner)}) must have a shouldPrune() method`);
+  }
+  const storage = options.storage ?? memoryStorage();
+  for (const m of ['createTrial', 'updateTrial', 'getTrials'] as const) {
+    if (typeof storage?.[m] !== 'function') {
+      throw new TypeError(`createStudy: storage must implement ${m}()`);
+    }
+  }
+  if (options.name !== undefined && typeof options.name !== 'string') {
+    throw new TypeError(`createStudy: name (${show(options.name)}) must be a string`);
+  }
+  return new StudyImpl(space, options.strategy, direction, seed, storage, pruner, options.name);
+}
+
+class StudyImpl implements Study {
+  readonly #records = new Map<number, TrialRecord>();
+  #order: TrialRecord[] = [];
+  #nextNumber = 0;
+  readonly #queue: Config[] = [];
+  /** Suggestions taken from the strategy but not started (the run stopped in between). */
+  readonly #buffer: Config[] = [];
+  #exhausted = false;
+  #ready: Promise<void> | undefined;
+  #writes: Promise<void> = Promise.resolve();
+  #writeError: { error: unknown } | undefined;
+  #askLock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly space: Space,
+    readonly strategy: Strategy,
+    readonly direction: Direction,
+    readonly seed: number,
+    readonly storage: Storage,
+    readonly pruner: Pruner,
+    readonly name: string | undefined,
+  ) {}
+
+  get trials(): FrozenTrial[] {
+    return this.#order.map((r) => r.frozen);
+  }
+
+  get bestTrial(): FrozenTrial | undefined {
+    let best: FrozenTrial | undefined;
+    for (const { frozen: t } of this.#order) {
+      if (t.state !== 'complete' || t.value === undefined) continue;
+      if (
+        best === undefined ||
+        (this.direction === 'minimize' ? t.value < best.value! : t.value > best.value!)
+      ) {
+        best = t;
+      }
+    }
+    return best;
+  }
+
+  get bestValue(): number | undefined {
+    return this.bestTrial?.value;
+  }
+
+  /** Adopts the trials already in storage, once, before the first operation. */
+  #init(): Promise<void> {
+    this.#ready ??= (async () => {
+      const existing = await this.storage.getTrials();
+      for (const t of [...existing].sort((a, b) => a.number - b.number)) {
+        this.#adopt(t);
+      }
+    })();
+    return this.#ready;
+  }
+
+  #adopt(frozen: FrozenTrial): TrialRecord {
+    const controller = new AbortController();
+    const rec: TrialRecord = {
+      frozen,
+      controller,
+      handle: undefined as unknown as Trial,
+      t0: now(),
+    };
+    rec.handle = this.#handle(rec);
+    this.#records.set(frozen.number, rec);
+    this.#order.push(rec);
+    this.#nextNumber = Math.max(this.#nextNumber, frozen.number + 1);
+    return rec;
+  }
+
+  #write(kind: 'create' | 'update', trial: FrozenTrial): void {
+    this.#writes = this.#writes.then(async () => {
+      try {
+        if (kind === 'create') await this.storage.createTrial(trial);
+        else await this.storage.updateTrial(trial);
+      } catch (error) {
+        this.#writeError ??= { error };
+      }
+    });
+  }
+
+  async #flush(): Promise<void> {
+    await this.#writes;
+    if (this.#writeError) {
+      const { error } = this.#writeError;
+      this.#writeError = undefined;
+      throw new Error(`storage: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  #update(rec: TrialRecord, change: Partial<FrozenTrial>): FrozenTrial {
+    rec.frozen = Object.freeze({ ...rec.frozen, ...change }) as FrozenTrial;
+    this.#write('update', rec.frozen);
+    return rec.frozen;
+  }
+
+  #handle(rec: TrialRecord): Trial {
+    const number = rec.frozen.number;
+    const assertRunning = (what: string) => {
+      if (rec.frozen.state !== 'running') {
+        throw new Error(`trial ${number}: ${what} after the trial finished (${rec.frozen.state})`);
+      }
+    };
+    return Object.freeze({
+      number,
+      params: rec.frozen.params,
+      signal: rec.controller.signal,
+      report: (step: number, value: number) => {
+        if (!Number.isSafeInteger(step) || step < 0) {
+          throw new RangeError(
+            `trial ${number}: report step (${show(step)}) must be an integer >= 0`,
+          );
+        }
+        if (typeof value !== 'number' || !Number.isFinite(value)) {
+          throw new RangeError(
+            `trial ${number}: report value (${show(value)}) at step ${step} must be a finite number`,
+          );
+        }
+        assertRunning('report');
+        // As in Optuna, a step reported twice keeps its first value.
+        if (rec.frozen.intermediate.some((r) => r.step === step)) return;
+        this.#update(rec, {
+          intermediate: Object.freeze([...rec.frozen.intermediate, Object.freeze({ step, value })]),
+        });
+      },
+      shouldPrune: () => {
+        assertRunning('shouldPrune');
+        return this.pruner.shouldPrune({
+          trial: rec.frozen,
+          trials: this.trials,
+          direction: this.direction,
+        });
+      },
+      setUserAttr: (key: string, value: unknown) => {
+        if (typeof key !== 'string') {
+          throw new TypeError(
+            `trial ${number}: user attribute key (${show(key)}) must be a string`,
+          );
+        }
+        this.#update(rec, { userAttrs: Object.freeze({ ...rec.frozen.userAttrs, [key]: value }) });
+      },
+    });
+  }
+
+  /** The config with keys in declaration order and a frozen copy (strategies must not share objects). */
+  #canonical(config: Config): Config {
+    const out: Record<string, ParamValue> = {};
+    for (const n of this.space.names) if (Object.hasOwn(config, n)) out[n] = config[n]!;
+    return Object.freeze(out);
+  }
+
+  enqueue(config: Config): void {
+    const why = explainNonMember(this.space, config);
+    if (why) throw why;
+    this.#queue.push(this.#canonical(config));
+  }
+
+  async ask(): Promise<Trial | undefined> {
+    const [trial] = await this.#askMany(1, undefined);
+    return trial;
+  }
+
+  /** Starts up to `n` trials (queue, then buffer, then one suggest call), serialised across callers. */
+  #askMany(n: number, stop: AbortSignal | undefined): Promise<Trial[]> {
+    const run = this.#askLock.then(async () => {
+      await this.#init();
+      const fromQueue: Config[] = this.#queue.splice(0, n);
+      const fromStrategy: Config[] = this.#buffer.splice(0, n - fromQueue.length);
+      const want = n - fromQueue.length - fromStrategy.length;
+      if (want > 0 && !this.#exhausted) {
+        const suggested = await this.strategy.suggest({
+          space: this.space,
+          direction: this.direction,
+          trials: this.trials,
+          count: want,
+          seed: this.seed,
+        });
+        if (!Array.isArray(suggested)) {
+          throw new TypeError(
+            `strategy "${this.strategy.name}": suggest() must resolve to an array of configurations, got ${show(suggested)}`,
+          );
+        }
+        for (const c of suggested) {
+          const why = explainNonMember(this.space, c);
+          if (why) {
+            throw new Error(
+              `strategy "${this.strategy.name}" suggested a configuration outside the space: ${why.message}`,
+              { cause: why },
+            );
+          }
+        }
+        if (suggested.length < want) this.#exhausted = true;
+        const canonical = suggested.map((c) => this.#canonical(c));
+        fromStrategy.push(...canonical.slice(0, want));
+        this.#buffer.push(...canonical.slice(want));
+      }
+      if (stop?.aborted) {
+        this.#queue.unshift(...fromQueue);
+        this.#buffer.unshift(...fromStrategy);
+        return [];
+      }
+      const trials = [...fromQueue, ...fromStrategy].map((params) => {
+        const rec = this.#adopt(
+          Object.freeze({
+            number: this.#nextNumber,
+            params,
+            state: 'running',
+            intermediate: Object.freeze([]),
+            userAttrs: Object.freeze({}),
+            startedAt: Date.now(),
+          }) as FrozenTrial,
+        );
+        this.#write('create', rec.frozen);
+        return rec.handle;
+      });
+      await this.#flush();
+      return trials;
+    });
+    this.#askLock = run.catch(() => undefined);
+    return run;
+  }
+
+  async tell(trial: Trial | number, value: TellValue): Promise<FrozenTrial> {
+    await this.#init();
+    const number = typeof trial === 'number' ? trial : trial?.number;
+    const rec = typeof number === 'number' ? this.#records.get(number) : undefined;
+    if (!rec) throw new RangeError(`tell: no trial ${show(number)} in this study`);
+    if (rec.frozen.state !== 'running') {
+      throw new Error(`tell: trial ${number} is already finished (${rec.frozen.state})`);
+    }
+    const durationMs = Math.round((now() - rec.t0) * 1000) / 1000;
+    let change: Partial<Record<keyof FrozenTrial, unknown>>;
+    if (typeof value === 'number') {
+      change = Number.isFinite(value)
+        ? { state: 'complete', value }
+        : { state: 'failed', error: `objective returned ${value}` };
+    } else if (value?.state === 'failed') {
+      change = { state: 'failed', error: String(value.error) };
+    } else if (value?.state === 'pruned') {
+      const last = rec.frozen.intermediate.reduce<{ step: number; value: number } | undefined>(
+        (m, r) => (m === undefined || r.step > m.step ? r : m),
+        undefined,
+      );
+      change = last ? { state: 'pruned', value: last.value } : { state: 'pruned' };
+    } else {
+      throw new TypeError(
+        `tell: value (${show(value)}) must be a number, { state: 'failed', error } or { state: 'pruned' }`,
+      );
+    }
+    const frozen = this.#update(rec, { ...change, durationMs } as Partial<FrozenTrial>);
+    await this.#flush();
+    return frozen;
+  }
+
+  async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+    if (typeof objective !== 'function') {
+      throw new TypeError(`optimize: objective (${show(objective)}) must be a function`);
+    }
+    const { trials: maxTrials, timeoutMs, concurrency = 1, signal, onTrialComplete } = options;
+    if (maxTrials !== undefined && !(Number.isSafeInteger(maxTrials) && maxTrials >= 0)) {
+      throw new RangeError(`optimize: trials (${show(maxTrials)}) must be an integer >= 0`);
+    }
+    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+      throw new RangeError(`optimize: timeoutMs (${show(timeoutMs)}) must be a number >= 0`);
+    }
+    if (!(Number.isSafeInteger(concurrency) && concurrency >= 1)) {
+      throw new RangeError(`optimize: concurrency (${show(concurrency)}) must be an integer >= 1`);
+    }
+    if (signal !== undefined && typeof signal?.addEventListener !== 'function') {
+      throw new TypeError('optimize: signal must be an AbortSignal');
+    }
+    if (onTrialComplete !== undefined && typeof onTrialComplete !== 'function') {
+      throw new TypeError('optimize: onTrialComplete must be a function');
+    }
+    if (
+      maxTrials === undefined &&
+      timeoutMs === undefined &&
+      signal === undefined &&
+      this.strategy.finite !== true
+    ) {
+      throw new Error('optimize: give trials, timeoutMs or signal, or use a finite strategy');
+    }
+    await this.#init();
+
+    const stop = new AbortController();
+    let reason: StopReason | undefined;
+    const halt = (why: StopReason | undefined, cause: unknown) => {
+      if (stop.signal.aborted) return;
+      reason = why;
+      stop.abort(cause);
+    };
+    const onAbort = () =>
+      halt('aborted', signal?.reason ?? new Error('optimize: the signal aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () => halt('timeout', new Error(`optimize: the timeout of ${timeoutMs} ms passed`)),
+            timeoutMs,
+          );
+
+    const running = new Map<number, Promise<void>>();
+    const abortRunning = () => {
+      for (const n of running.keys()) this.#records.get(n)?.controller.abort(stop.signal.reason);
+    };
+    stop.signal.addEventListener('abort', abortRunning, { once: true });
+    let fatal: { error: unknown } | undefined;
+    let started = 0;
+
+    const launch = (trial: Trial) => {
+      const rec = this.#records.get(trial.number)!;
+      const p = (async () => {
+        let outcome: TellValue;
+        try {
+          const value: unknown = await objective(trial.params, trial);
+          outcome =
+            typeof value === 'number'
+              ? value
+              : { state: 'failed', error: `objective returned ${show(value)} (expected a number)` };
+        } catch (error) {
+          outcome = isTrialPruned(error)
+            ? { state: 'pruned' }
+            : { state: 'failed', error: errorMessage(error) };
+        }
+        try {
+          // The objective may have told its own trial through the study; then leave it as told.
+          const frozen =
+            rec.frozen.state === 'running' ? await this.tell(trial.number, outcome) : rec.frozen;
+          await onTrialComplete?.(frozen, this);
+        } catch (error) {
+          fatal ??= { error };
+          halt(undefined, error);
+        }
+      })();
+      running.set(trial.number, p);
+      void p.finally(() => running.delete(trial.number));
+    };
+
+    try {
+      for (;;) {
+        if (stop.signal.aborted) break;
+        const free = concurrency - running.size;
+        const budget = maxTrials === undefined ? free : Math.min(free, maxTrials - started);
+        if (budget <= 0) {
+          if (running.size === 0) {
+            reason = 'trials';
+            break;
+          }
+          await Promise.race(running.values());
+          continue;
+        }
+        const batch = await this.#askMany(budget, stop.signal);
+        if (batch.length === 0) {
+          if (stop.signal.aborted) break;
+          if (running.size === 0) {
+            reason = 'exhausted';
+            break;
+          }
+          await Promise.race(running.values());
+          continue;
+        }
+        for (const t of batch) {
+          started++;
+          launch(t);
+        }
+      }
+    } catch (error) {
+      fatal ??= { error };
+      halt(undefined, error);
+    }
+    while (running.size > 0) await Promise.all(running.values());
+    if (timer !== undefined) clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    if (fatal) throw fatal.error;
+    await this.#flush();
+    return { trials: started, reason: reason ?? 'aborted' };
+  }
+
+  toJSON(): StudyJSON {
+    const best = this.bestTrial;
+    return {
+      direction: this.direction,
+      strategy: this.strategy.name,
+      seed: this.seed,
+      space: this.space.toJSON(),
+      trials: this.trials.map((t) => {
+        const out: TrialJSON = {
+          number: t.number,
+          params: { ...t.params },
+          value: t.value ?? null,
+          state: t.state,
+          startedAt: t.startedAt,
+          durationMs: t.durationMs ?? null,
+        };
+        if (t.error !== undefined) out.error = t.error;
+        if (t.intermediate.length > 0) out.intermediate = t.intermediate.map((r) => ({ ...r }));
+        if (Object.keys(t.userAttrs).length > 0) out.userAttrs = { ...t.userAttrs };
+        return out;
+      }),
+      best: best ? { number: best.number, params: { ...best.params }, value: best.value! } : null,
+    };
+  }
+
+  toCSV(): string {
+    const names = this.space.names;
+    const lines = [['number', 'state', 'value', ...names, 'durationMs', 'error'].map(csvCell)];
+    for (const t of this.trials) {
+      lines.push(
+        [t.number, t.state, t.value, ...names.map((n) => t.params[n]), t.durationMs, t.error].map(
+          csvCell,
+        ),
+      );
+    }
+    return `${lines.map((l) => l.join(',')).join('\n')}\n`;
+  }
+}
