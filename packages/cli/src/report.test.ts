@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderReport, type StudyJSON } from './report.js';
+
+/** A study shaped like the CLI's JSON: complete, pruned and failed trials, intermediate values. */
+function sampleStudy(): StudyJSON {
+  const lrs = [0.001, 0.01, 0.1, 1];
+  const trials: StudyJSON['trials'] = Array.from({ length: 12 }, (_, i) => {
+    const lr = lrs[i % 4]!;
+    const hidden = [64, 128, 256, 512][(i * 3) % 4]!;
+    const acc = 0.9 + 0.005 * i - (lr === 1 ? 0.6 : 0);
+    const state = i === 5 ? 'pruned' : i === 7 ? 'failed' : 'complete';
+    return {
+      number: i,
+      params: { lr, batch: 32 * 2 ** (i % 3), hidden, optimizer: i % 2 ? 'adam' : 'sgd' },
+      state,
+      ...(state === 'failed' ? { error: 'lr: boom <b>' } : { value: acc }),
+      intermediate:
+        state === 'failed' ? [] : [1, 2, 3].map((s) => ({ step: s, value: acc - 0.1 / s })),
+      userAttrs: { testAccuracy: acc - 0.01, epochs: 3, backend: 'wasm' },
+      startedAt: 1_700_000_000_000 + i * 1000,
+      durationMs: 900 + i,
+    };
+  });
+  return {
+    direction: 'maximize',
+    strategy: 'bayesian',
+    seed: 42,
+    space: {
+      lr: { type: 'float', low: 1e-4, high: 1, log: true },
+      batch: { type: 'categorical', choices: [32, 64, 128, 256] },
+      hidden: { type: 'int', low: 16, high: 512, log: true },
+      optimizer: { type: 'categorical', choices: ['adam', 'sgd', 'rmsprop'] },
+    },
+    trials,
+    best: trials[10],
+  };
+}
+
+describe('renderReport', () => {
+  const html = renderReport(sampleStudy());
+
+  it('is one self-contained document: no external resources', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).not.toMatch(/<script[^>]*\ssrc=|<link[^>]*href=|@import|url\(http/);
+  });
+
+  it('holds the history chart (a point per valued trial, best-so-far line)', () => {
+    const history = html.match(/<section class="chart" id="history">[\s\S]*?<\/section>/)![0];
+    expect(history.match(/<circle class="trial (complete|pruned)" data-trial=/g)).toHaveLength(11);
+    expect(history).toContain('trial 7 (failed): lr: boom &lt;b&gt;');
+    expect(history).toMatch(/<polyline class="best" points="[\d., ]+"/);
+    expect(history).toContain('trial 10 (complete): 0.95<');
+  });
+
+  it('holds the parallel coordinates (a line per valued trial, an axis per parameter + objective)', () => {
+    const pc = html.match(/<section class="chart" id="parallel">[\s\S]*?<\/section>/)![0];
+    const lines = pc.match(/<polyline class="pc" data-trial="\d+" points="([^"]*)"/g)!;
+    expect(lines).toHaveLength(11);
+    for (const line of lines) expect(line.split(' ').length - 3).toBe(5);
+    for (const axis of ['lr (log)', 'batch', 'hidden (log)', 'optimizer', 'objective']) {
+      expect(pc).toContain(`>${axis}</text>`);
+    }
+    expect(pc).toContain('stroke-dasharray');
+  });
+
+  it('holds the intermediate curves and the trial table, escaping user text', () => {
+    expect(html.match(/<polyline class="curve/g)).toHaveLength(11);
+    expect(html).toContain('error: lr: boom &lt;b&gt;');
+    expect(html).not.toContain('boom <b>');
+    expect(html.match(/<tr class="[^"]*" data-trial=/g)).toHaveLength(12);
+    expect(html).toContain('<tr class="complete best" data-trial="10">');
+    expect(html).toContain('<th>testAccuracy</th>');
+    const data = JSON.parse(
+      html.match(/<script type="application\/json" id="study-data">(.*)<\/script>/)![1]!,
+    );
+    expect(data.trials).toHaveLength(12);
+  });
+
+  it('copes with a study where nothing completed', () => {
+    const out = renderReport({
+      direction: 'minimize',
+      trials: [{ number: 0, params: { x: 1 }, state: 'failed', error: 'nope' }],
+    });
+    expect(out).toContain('No trial completed.');
+    expect(out).toContain('no trial reported a value');
+  });
+
+  it.skipIf(!existsSync('/usr/bin/chromium'))(
+    'renders in Chromium: every chart has a drawn size, nothing is requested',
+    async () => {
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: '/usr/bin/chromium',
+        args: [
+          '--headless=new',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+        ],
+      });
+      try {
+        const page = await browser.newPage();
+        const requests: string[] = [];
+        page.on('request', (r) => requests.push(r.url()));
+        await page.setContent(html);
+        const sizes = await page.$$eval('section.chart svg', (svgs) =>
+          svgs.map((s) => {
+            const box = (s as SVGGraphicsElement).getBBox();
+            return [box.width, box.height];
+          }),
+        );
+        expect(sizes).toHaveLength(3);
+        for (const [w, h] of sizes) {
+          expect(w).toBeGreaterThan(500);
+          expect(h).toBeGreaterThan(200);
+        }
+        expect(requests).toEqual([]);
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
+});
