@@ -1,0 +1,213 @@
+/*
+ * The study history as the GP sees it, GP fitting with warm starts, kriging-believer fantasies,
+ * and the choice of scoring backend. Shared by `bayesian()` and `gradient()`.
+ */
+import type { FrozenTrial, SuggestContext } from '@webtune/core';
+import type { FittedGP, GPPrior, KernelParams, SurrogateBackend } from '@webtune/gp';
+import * as gpModule from '@webtune/gp';
+import type { Config } from '@webtune/space';
+import type { ModelEncoding } from './acqopt.js';
+
+/** The finished and pending trials, encoded. n completed, p pending. */
+export interface History {
+  /** n×D space points of the completed trials (finite values). */
+  points: Float64Array[];
+  /** n×d, row-major, model points of the completed trials. */
+  x: Float64Array;
+  /** n, values to minimise (negated when the study maximises). */
+  y: Float64Array;
+  n: number;
+  /** Model points (d each) of running trials. */
+  pending: Float64Array[];
+  /** Keys of every configuration tried or in flight (complete, failed, pruned, running). */
+  exclude: Set<string>;
+  /** Indices into `points` sorted by y, best first. */
+  order: number[];
+}
+
+/** Reads the study into a {@link History}. Trials whose params are not in the space are skipped. */
+export function readHistory(context: SuggestContext, encoding: ModelEncoding): History {
+  const { space, direction, trials } = context;
+  const sign = direction === 'maximize' ? -1 : 1;
+  const points: Float64Array[] = [];
+  const values: number[] = [];
+  const pending: Float64Array[] = [];
+  const exclude = new Set<string>();
+  for (const t of trials) {
+    const p = safeEncode(context, t);
+    if (!p) continue;
+    exclude.add(space.key(t.params));
+    if (t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value)) {
+      points.push(p);
+      values.push(sign * t.value);
+    } else if (t.state === 'running') {
+      pending.push(encoding.toModel(p));
+    }
+  }
+  const n = points.length;
+  const d = encoding.modelDims;
+  const x = new Float64Array(n * d);
+  points.forEach((p, i) => {
+    encoding.toModel(p, x, i * d);
+  });
+  const y = Float64Array.from(values);
+  const order = [...points.keys()].sort((a, b) => y[a]! - y[b]!);
+  return { points, x, y, n, pending, exclude, order };
+}
+
+function safeEncode(context: SuggestContext, t: FrozenTrial): Float64Array | undefined {
+  try {
+    return context.space.encode(t.params as Config);
+  } catch {
+    return undefined;
+  }
+}
+
+/** GP fitting options shared by the model-based strategies. */
+export interface FitOptions {
+  /**
+   * Random restarts of the hyperparameter fit. Used on full refits (the first fit, then every
+   * `refitEvery` completed trials), which also try the default start and the warm start.
+   * Default 2. Between full refits only the warm start is optimised.
+   */
+  restarts?: number;
+  /** Completed trials between full refits. Default 10. */
+  refitEvery?: number;
+  /** L-BFGS iteration cap per start. Default 100 on full refits, 30 on warm-only refits. */
+  maxIterations?: number;
+  /**
+   * Fixed noise variance in standardised units; undefined learns it (with the GP's prior).
+   * Deterministic objectives can set a small value such as 1e-6.
+   */
+  noise?: number;
+  /** Hyperparameter prior of @webtune/gp's fit: 'optuna' (default) or 'dimensionScaled'. */
+  prior?: GPPrior;
+}
+
+/**
+ * Fits the GP on the history. Full refits (see {@link FitOptions.refitEvery}) run @webtune/gp's
+ * multi-start fit; in between, only the previous fit's parameters are polished by L-BFGS, which
+ * is what keeps the per-trial overhead low.
+ */
+export function fitModel(
+  h: History,
+  encoding: ModelEncoding,
+  previous: KernelParams | undefined,
+  options: FitOptions,
+  random: () => number,
+): FittedGP {
+  const every = options.refitEvery ?? 10;
+  const warm =
+    previous && previous.lengthscales.length === expectedLengthscales(encoding)
+      ? previous
+      : undefined;
+  const full = !warm || h.n % every === 0;
+  if (full) {
+    const fitOptions: Parameters<typeof gpModule.fitGP>[3] = {
+      kernel: encoding.kernel,
+      restarts: options.restarts ?? 2,
+      maxIterations: options.maxIterations ?? 100,
+      random,
+    };
+    if (warm) fitOptions.warmStart = warm;
+    if (options.noise !== undefined) fitOptions.fixedNoise = options.noise;
+    if (options.prior !== undefined) fitOptions.prior = options.prior;
+    return gpModule.fitGP(h.x, h.y, h.n, fitOptions);
+  }
+  const x = h.x.slice(0, h.n * encoding.modelDims);
+  const { ys, mean, std } = gpModule.standardize(h.y, h.n);
+  const objOptions: { fixedNoise?: number; prior?: GPPrior } = {};
+  if (options.noise !== undefined) objOptions.fixedNoise = options.noise;
+  if (options.prior !== undefined) objOptions.prior = options.prior;
+  const obj = gpModule.logPosteriorObjective(encoding.kernel, x, ys, h.n, objOptions);
+  const res = gpModule.minimizeBounded(obj.evaluate, obj.theta(warm), {
+    lower: obj.lower,
+    upper: obj.upper,
+    maxIterations: options.maxIterations ?? 30,
+    pgtol: 1e-2,
+  });
+  return gpModule.conditionGP(encoding.kernel, obj.params(res.x), x, h.n, ys, mean, std);
+}
+
+function expectedLengthscales(encoding: ModelEncoding): number {
+  const groups = encoding.kernel.categoricalGroups ?? [];
+  let cat = 0;
+  for (const g of groups) cat += g.size;
+  return encoding.modelDims - cat + groups.length;
+}
+
+/** A GP with the standardised targets it was conditioned on (n). */
+export interface Conditioned {
+  gp: FittedGP;
+  ys: Float64Array;
+}
+
+/** Pairs a fitted GP with its standardised targets, from the raw values it was fitted on. */
+export function conditioned(gp: FittedGP, y: Float64Array): Conditioned {
+  const ys = new Float64Array(gp.n);
+  for (let i = 0; i < gp.n; i++) ys[i] = (y[i]! - gp.yMean) / gp.yStd;
+  return { gp, ys };
+}
+
+/**
+ * Kriging believer: conditions the GP — hyperparameters and standardisation unchanged — on
+ * extra points whose values are its own posterior mean there, so that a batch or the pending
+ * trials are not proposed again (their variance collapses; the mean stays as it was).
+ * @param fantasies model points, d each.
+ */
+export function believe(c: Conditioned, fantasies: readonly Float64Array[]): Conditioned {
+  if (fantasies.length === 0) return c;
+  const { gp } = c;
+  const d = gp.d;
+  const p = fantasies.length;
+  const xf = new Float64Array(p * d);
+  fantasies.forEach((f, i) => {
+    xf.set(f, i * d);
+  });
+  const post = gpModule.posterior(gp, xf, p);
+  const n = gp.n + p;
+  const x = new Float64Array(n * d);
+  x.set(gp.x.subarray(0, gp.n * d));
+  x.set(xf, gp.n * d);
+  const ys = new Float64Array(n);
+  ys.set(c.ys.subarray(0, gp.n));
+  ys.set(post.mean, gp.n);
+  return { gp: gpModule.conditionGP(gp.spec, gp.params, x, n, ys, gp.yMean, gp.yStd), ys };
+}
+
+/** Where candidates are scored: 'cpu' (f64 reference), 'webgpu', or 'auto' (webgpu when worth it). */
+export type BackendChoice = 'cpu' | 'webgpu' | 'auto';
+
+type BackendFactory = (options: {
+  backend: BackendChoice;
+}) => SurrogateBackend | Promise<SurrogateBackend>;
+
+/**
+ * Resolves the scoring backend: an injected one wins; 'cpu' is the CPU backend; 'webgpu' and
+ * 'auto' use @webtune/gp's `createSurrogateBackend` when that build provides it ('auto' falls
+ * back to the CPU backend, visibly, in its description), else 'webgpu' throws.
+ */
+export async function resolveBackend(
+  choice: BackendChoice,
+  injected?: SurrogateBackend,
+): Promise<SurrogateBackend> {
+  if (injected) return injected;
+  if (choice === 'cpu') return gpModule.createCpuBackend();
+  const factory = (gpModule as Record<string, unknown>).createSurrogateBackend as
+    | BackendFactory
+    | undefined;
+  if (typeof factory === 'function') return await factory({ backend: choice });
+  if (choice === 'webgpu') {
+    throw new Error(
+      "backend: 'webgpu' is not available: this build of @webtune/gp has no createSurrogateBackend; pass surrogateBackend or use backend: 'cpu'",
+    );
+  }
+  const cpu = gpModule.createCpuBackend();
+  return {
+    name: cpu.name,
+    description: `auto: cpu (no WebGPU backend in this build of @webtune/gp); ${cpu.description}`,
+    predict: (gp, xc, m) => cpu.predict(gp, xc, m),
+    scoreTopK: (gp, xc, m, acq, k) => cpu.scoreTopK(gp, xc, m, acq, k),
+    destroy: () => cpu.destroy(),
+  };
+}

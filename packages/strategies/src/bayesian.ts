@@ -1,0 +1,262 @@
+import type { Strategy, SuggestContext } from '@webtune/core';
+import { createRng } from '@webtune/core';
+import type {
+  AcquisitionKind,
+  AcquisitionSpec,
+  FittedGP,
+  KernelKind,
+  KernelParams,
+  SurrogateBackend,
+} from '@webtune/gp';
+import type { Config } from '@webtune/space';
+import {
+  type AcqOptimizerOptions,
+  acquisitionObjective,
+  createModelEncoding,
+  type EnumeratedSpace,
+  enumerateSpace,
+  type ModelEncoding,
+  maximizeOverSpace,
+} from './acqopt.js';
+import {
+  type BackendChoice,
+  believe,
+  conditioned,
+  type FitOptions,
+  fitModel,
+  type History,
+  readHistory,
+  resolveBackend,
+} from './acqopt-model.js';
+import { sobol } from './sobolStrategy.js';
+
+/** Options of {@link bayesian}; every field has a default. */
+export interface BayesianOptions {
+  /** Acquisition function maximised to pick the next configuration. Default 'logEI'. */
+  acquisition?: AcquisitionKind;
+  /** GP kernel (with ARD lengthscales). Default 'matern52'. */
+  kernel?: KernelKind;
+  /**
+   * The start-up design used until `startupTrials` trials have completed: a strategy (default
+   * `sobol()` with the same seed), or a number, shorthand for `{ startup: sobol(), startupTrials: n }`.
+   */
+  startup?: Strategy | number;
+  /**
+   * Completed trials before the GP takes over. Default min(10, 2·p + 1) for p parameters:
+   * enough to fit ARD lengthscales roughly, few enough to leave most of a 50-trial budget
+   * (branin: 5 of 50) to the model.
+   */
+  startupTrials?: number;
+  /** Quasi-random candidates scored per suggestion. Default max(2048, 512·D), D = encoded dims. */
+  candidates?: number;
+  /** Candidates drawn around the best configurations so far. Default max(512, 128·D). */
+  localCandidates?: number;
+  /** Best candidates polished by gradient and local search. Default 8. */
+  restarts?: number;
+  /** Exploration weight β of 'ucb' (default 4) and margin ξ of the improvement acquisitions (default 0). */
+  beta?: number;
+  xi?: number;
+  /** Where candidates are scored. Default 'cpu'. */
+  backend?: BackendChoice;
+  /** A ready scoring backend (e.g. a WebGPU one sharing TF.js's device); overrides `backend`. */
+  surrogateBackend?: SurrogateBackend;
+  /** GP hyperparameter fitting (see {@link FitOptions}). */
+  fit?: FitOptions;
+  /** Treat categoricals with monotonic numeric choices as ordered (one GP dimension). Default true. */
+  ordinal?: boolean;
+  /** Finite spaces up to this size are scored exhaustively over untried configurations. Default 20000. */
+  maxEnumerate?: number;
+  /** Seed of the strategy's random stream; default: the study's seed. */
+  seed?: number;
+}
+
+/** What a model-based strategy keeps between suggestions. */
+interface ModelState {
+  encoding?: ModelEncoding;
+  encodingFor?: unknown;
+  finite?: EnumeratedSpace | undefined;
+  params?: KernelParams;
+  backend?: SurrogateBackend;
+}
+
+const ACQUISITIONS: readonly AcquisitionKind[] = ['ei', 'logEI', 'pi', 'ucb'];
+const KERNELS: readonly KernelKind[] = ['matern52', 'rbf'];
+
+/** Validates the options shared by `bayesian()` and `gradient()`; throws naming the option. */
+export function validateModelOptions(prefix: string, o: BayesianOptions): void {
+  if (o.acquisition !== undefined && !ACQUISITIONS.includes(o.acquisition)) {
+    throw new Error(
+      `${prefix}.acquisition: '${String(o.acquisition)}' must be one of ${ACQUISITIONS.join(', ')}`,
+    );
+  }
+  if (o.kernel !== undefined && !KERNELS.includes(o.kernel)) {
+    throw new Error(`${prefix}.kernel: '${String(o.kernel)}' must be one of ${KERNELS.join(', ')}`);
+  }
+  if (o.backend !== undefined && !['cpu', 'webgpu', 'auto'].includes(o.backend)) {
+    throw new Error(`${prefix}.backend: '${String(o.backend)}' must be 'cpu', 'webgpu' or 'auto'`);
+  }
+  const counts: [string, number | undefined, number][] = [
+    [
+      'startupTrials',
+      o.startupTrials ?? (typeof o.startup === 'number' ? o.startup : undefined),
+      1,
+    ],
+    ['candidates', o.candidates, 1],
+    ['localCandidates', o.localCandidates, 0],
+    ['restarts', o.restarts, 1],
+    ['maxEnumerate', o.maxEnumerate, 0],
+  ];
+  for (const [name, v, min] of counts) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min)) {
+      throw new Error(`${prefix}.${name}: ${v} must be an integer ≥ ${min}`);
+    }
+  }
+  for (const [name, v] of [
+    ['beta', o.beta],
+    ['xi', o.xi],
+  ] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+      throw new Error(`${prefix}.${name}: ${v} must be finite and ≥ 0`);
+  }
+  if (o.seed !== undefined && !Number.isInteger(o.seed))
+    throw new Error(`${prefix}.seed: ${o.seed} must be an integer`);
+  const fit = o.fit ?? {};
+  if (fit.noise !== undefined && !(fit.noise > 0 && Number.isFinite(fit.noise))) {
+    throw new Error(`${prefix}.fit.noise: ${fit.noise} must be finite and > 0`);
+  }
+}
+
+/** The start-up phase shared by the model-based strategies: returns its suggestions, or undefined once the model takes over. */
+export async function startupSuggest(
+  context: SuggestContext,
+  startup: Strategy,
+  startupTrials: number,
+): Promise<Config[] | undefined> {
+  let complete = 0;
+  let started = 0;
+  for (const t of context.trials) {
+    if (t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value)) complete++;
+    if (t.state !== 'failed') started++;
+  }
+  // Start-up while fewer than startupTrials trials are done or in flight, and always until two have completed.
+  if (complete >= 2 && started >= startupTrials) return undefined;
+  if (complete >= startupTrials) return undefined;
+  return startup.suggest(context);
+}
+
+/** Resolves the start-up strategy and size from the options. */
+export function resolveStartup(
+  o: BayesianOptions,
+  paramCount: number,
+): { strategy: Strategy; trials: number } {
+  const strategy =
+    typeof o.startup === 'object' ? o.startup : sobol(o.seed !== undefined ? { seed: o.seed } : {});
+  const trials =
+    o.startupTrials ??
+    (typeof o.startup === 'number' ? o.startup : Math.min(10, 2 * paramCount + 1));
+  return { strategy, trials };
+}
+
+/** (Re)builds the per-space cache: model encoding and, for small finite spaces, the enumeration. */
+export function ensureEncoding(
+  state: ModelState,
+  context: SuggestContext,
+  o: BayesianOptions,
+): ModelEncoding {
+  if (state.encoding && state.encodingFor === context.space) return state.encoding;
+  const ordinal = o.ordinal ?? true;
+  state.encoding = createModelEncoding(context.space, o.kernel ?? 'matern52', { ordinal });
+  state.encodingFor = context.space;
+  state.finite = enumerateSpace(context.space, state.encoding, o.maxEnumerate ?? 20000);
+  delete state.params;
+  return state.encoding;
+}
+
+/**
+ * Bayesian optimisation with a Gaussian-process surrogate (Matérn-5/2 ARD by default) and an
+ * acquisition function (log-EI by default), after a quasi-random start-up design.
+ *
+ * Each suggestion: encode the completed trials (failed ones dropped, values negated when
+ * maximising), fit the GP (warm-started from the previous fit), then maximise the acquisition:
+ * finite spaces of up to `maxEnumerate` configurations are scored exactly over their untried
+ * configurations; otherwise a scrambled Sobol pool plus perturbations of the incumbents is scored
+ * on the surrogate backend and the best few are polished by projected L-BFGS (continuous
+ * dimensions) and local search (discrete and categorical ones). Pending trials and the other
+ * members of a batch are fantasised at the GP mean (kriging believer), so a batch is spread out.
+ * A configuration already evaluated or in flight is never proposed while others remain.
+ */
+export function bayesian(options: BayesianOptions = {}): Strategy {
+  validateModelOptions('bayesian', options);
+  const o = options;
+  const state: ModelState = {};
+  let startup: { strategy: Strategy; trials: number } | undefined;
+  return {
+    name: 'bayesian',
+    async suggest(context) {
+      startup ??= resolveStartup(o, context.space.names.length);
+      const early = await startupSuggest(context, startup.strategy, startup.trials);
+      if (early) return early;
+      const encoding = ensureEncoding(state, context, o);
+      state.backend ??= await resolveBackend(o.backend ?? 'cpu', o.surrogateBackend);
+      const rng = createRng(o.seed ?? context.seed).fork(`bayesian:${context.trials.length}`);
+      const history = readHistory(context, encoding);
+      const gp0 = fitModel(history, encoding, state.params, o.fit ?? {}, () => rng.random());
+      state.params = gp0.params;
+      return proposeBatch(context, history, encoding, gp0, state, o, rng);
+    },
+    destroy() {
+      state.backend?.destroy();
+      delete state.backend;
+    },
+  };
+}
+
+async function proposeBatch(
+  context: SuggestContext,
+  history: History,
+  encoding: ModelEncoding,
+  gp0: FittedGP,
+  state: ModelState,
+  o: BayesianOptions,
+  rng: ReturnType<typeof createRng>,
+): Promise<Config[]> {
+  const { space } = context;
+  const exclude = new Set(history.exclude);
+  let model = believe(conditioned(gp0, history.y), history.pending);
+  const bestRaw = history.y[history.order[0]!]!;
+  const incumbents = history.order.slice(0, 3).map((i) => history.points[i]!);
+  const out: Config[] = [];
+  const acqOptions: AcqOptimizerOptions = {};
+  if (o.candidates !== undefined) acqOptions.candidates = o.candidates;
+  if (o.localCandidates !== undefined) acqOptions.localCandidates = o.localCandidates;
+  if (o.restarts !== undefined) acqOptions.restarts = o.restarts;
+  for (let j = 0; j < context.count; j++) {
+    const gp = model.gp;
+    const acquisition: AcquisitionSpec = {
+      kind: o.acquisition ?? 'logEI',
+      best: (bestRaw - gp.yMean) / gp.yStd,
+    };
+    if (o.beta !== undefined) acquisition.beta = o.beta;
+    if (o.xi !== undefined) acquisition.xi = o.xi;
+    const proposal = await maximizeOverSpace({
+      space,
+      encoding,
+      gp,
+      backend: state.backend!,
+      acquisition,
+      objective: acquisitionObjective(gp, encoding, acquisition),
+      random: rng,
+      poolSeed: Math.floor(rng.random() * 2 ** 31),
+      incumbents,
+      lengthscales: gp.params.lengthscales,
+      exclude,
+      options: acqOptions,
+      ...(state.finite ? { finite: state.finite } : {}),
+    });
+    if (!proposal) break;
+    out.push(proposal.config);
+    exclude.add(space.key(proposal.config));
+    if (j + 1 < context.count) model = believe(model, [encoding.toModel(proposal.point)]);
+  }
+  return out;
+}
