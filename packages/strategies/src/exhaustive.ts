@@ -1,0 +1,34 @@
+import type { Strategy } from '@webtune/core';
+import { checkBoolean, checkSeed } from './common.js';
+import { listStrategy } from './list.js';
+
+/** Options of {@link exhaustive}. */
+export interface ExhaustiveOptions {
+  /** Visit the configurations in a seeded random order instead of `space.enumerate()` order. Default false. */
+  shuffle?: boolean;
+  /** Seed of the shuffle. Default: the study's seed. */
+  seed?: number;
+}
+
+/**
+ * Every configuration of a finite space exactly once (`space.enumerate()`), then nothing: the
+ * study stops. Configurations already among the trials (e.g. enqueued ones) are skipped. A space
+ * with a continuous float fails on the first suggestion, naming that parameter.
+ */
+export function exhaustive(options: ExhaustiveOptions = {}): Strategy {
+  checkBoolean('exhaustive', 'shuffle', options.shuffle);
+  checkSeed('exhaustive', options.seed);
+  return listStrategy(
+    'exhaustive',
+    (space) => {
+      try {
+        return space.enumerate();
+      } catch (error) {
+        throw new Error(`exhaustive search needs a finite space: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    },
+    options,
+  );
+}
