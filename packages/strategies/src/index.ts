@@ -1,4 +1,12 @@
+export {
+  type AcqOptimizerOptions,
+  createModelEncoding,
+  type ModelEncoding,
+} from './acqopt.js';
+export type { BackendChoice, FitOptions as ModelFitOptions } from './acqopt-model.js';
+export { type BayesianOptions, bayesian } from './bayesian.js';
 export { type ExhaustiveOptions, exhaustive } from './exhaustive.js';
+export { type GradientOptions, gradient } from './gradient.js';
 export { type GridOptions, grid } from './grid.js';
 export { type RandomOptions, random } from './random.js';
 export type { SobolGenerator, SobolOptions } from './sobol.js';
