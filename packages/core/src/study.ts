@@ -525,7 +525,10 @@ class StudyImpl implements Study {
 
     const launch = (trial: Trial) => {
       const rec = this.#records.get(trial.number)!;
+      if (stop.signal.aborted) rec.controller.abort(stop.signal.reason);
       const p = (async () => {
+        // Registered in `running` before the objective starts, so an abort it triggers reaches it.
+        await undefined;
         let outcome: TellValue;
         try {
           const value: unknown = await objective(trial.params, trial);

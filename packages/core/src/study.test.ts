@@ -1,0 +1,566 @@
+import { type Config, createSpace, SpaceError, type SpaceJSON } from '@webtune/space';
+import { describe, expect, it } from 'vitest';
+import { TrialPruned } from './errors.js';
+import { medianPruner } from './pruners.js';
+import { createRng } from './rng.js';
+import { memoryStorage } from './storage.js';
+import { createStudy } from './study.js';
+import type { FrozenTrial, Storage, Strategy, SuggestContext } from './types.js';
+
+const spaceJSON: SpaceJSON = {
+  x: { type: 'float', low: -5, high: 5 },
+  opt: { type: 'categorical', choices: ['adam', 'sgd'] },
+  m: { type: 'float', low: 0, high: 0.9, step: 0.1, when: { opt: ['sgd'] } },
+};
+
+/** A trivial seeded strategy for tests: space.sample from a stream per trial number. */
+function sampler(log: SuggestContext[] = []): Strategy {
+  return {
+    name: 'test-sampler',
+    async suggest(context) {
+      log.push({ ...context, trials: [...context.trials] });
+      const n = context.trials.length;
+      return Array.from({ length: context.count }, (_, i) =>
+        context.space.sample(createRng(context.seed).fork(n + i)),
+      );
+    },
+  };
+}
+
+/** A finite strategy: walks a fixed list once (finite: true). */
+function listOf(configs: Config[]): Strategy {
+  let i = 0;
+  return {
+    name: 'test-list',
+    finite: true,
+    async suggest({ count }) {
+      const out = configs.slice(i, i + count);
+      i += out.length;
+      return out;
+    },
+  };
+}
+
+const x = (c: Config) => c.x as number;
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('ask / tell', () => {
+  it('asks the strategy, records values and refuses a second tell', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: sampler(), seed: 3 });
+    const t = await study.ask();
+    expect(t?.number).toBe(0);
+    expect(study.space.contains(t!.params)).toBe(true);
+    expect(study.trials[0]?.state).toBe('running');
+    const done = await study.tell(t!, 1.5);
+    expect(done).toMatchObject({ number: 0, state: 'complete', value: 1.5 });
+    expect(done.durationMs).toBeGreaterThanOrEqual(0);
+    await expect(study.tell(t!, 2)).rejects.toThrow('tell: trial 0 is already finished (complete)');
+    await expect(study.tell(7, 2)).rejects.toThrow('tell: no trial 7 in this study');
+    await expect(study.tell((await study.ask())!, 'x' as never)).rejects.toThrow(
+      `tell: value ("x") must be a number, { state: 'failed', error } or { state: 'pruned' }`,
+    );
+  });
+
+  it('non-finite values fail the trial with the reason', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    const results = [];
+    for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      results.push(await study.tell((await study.ask())!, v));
+    }
+    expect(results.map((r) => [r.state, r.error, r.value])).toEqual([
+      ['failed', 'objective returned NaN', undefined],
+      ['failed', 'objective returned Infinity', undefined],
+      ['failed', 'objective returned -Infinity', undefined],
+    ]);
+    const f = await study.tell((await study.ask())!, { state: 'failed', error: 'OOM' });
+    expect(f).toMatchObject({ state: 'failed', error: 'OOM' });
+    expect(study.bestTrial).toBeUndefined();
+    expect(study.bestValue).toBeUndefined();
+  });
+
+  it('a pruned trial keeps its last intermediate value', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    const t = (await study.ask())!;
+    t.report(0, 3);
+    t.report(1, 2);
+    t.report(1, 99); // a repeated step keeps its first value
+    expect(study.trials[0]?.intermediate).toEqual([
+      { step: 0, value: 3 },
+      { step: 1, value: 2 },
+    ]);
+    expect(() => t.report(2, Number.NaN)).toThrow(
+      'trial 0: report value (NaN) at step 2 must be a finite number',
+    );
+    expect(() => t.report(-1, 1)).toThrow('trial 0: report step (-1) must be an integer >= 0');
+    t.setUserAttr('note', 'slow');
+    const p = await study.tell(t, { state: 'pruned' });
+    expect(p).toMatchObject({ state: 'pruned', value: 2, userAttrs: { note: 'slow' } });
+    expect(() => t.report(3, 1)).toThrow('trial 0: report after the trial finished (pruned)');
+    const bare = await study.tell((await study.ask())!, { state: 'pruned' });
+    expect(bare.value).toBeUndefined();
+  });
+
+  it('the strategy sees running trials as pending', async () => {
+    const log: SuggestContext[] = [];
+    const study = createStudy({ space: spaceJSON, strategy: sampler(log), seed: 9 });
+    await study.ask();
+    await study.ask();
+    expect(log.map((c) => c.trials.map((t) => t.state))).toEqual([[], ['running']]);
+    expect(log[1]).toMatchObject({ count: 1, seed: 9, direction: 'minimize' });
+    expect(log[1]?.space).toBe(study.space);
+  });
+
+  it('ask returns undefined once the strategy is exhausted', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: listOf([{ x: 1, opt: 'adam' }]) });
+    expect((await study.ask())?.params).toEqual({ x: 1, opt: 'adam' });
+    expect(await study.ask()).toBeUndefined();
+    expect(await study.ask()).toBeUndefined();
+  });
+
+  it('a strategy suggesting a non-member is a clear error', async () => {
+    const bad: Strategy = { name: 'bad', suggest: async () => [{ x: 7, opt: 'adam' }] };
+    const study = createStudy({ space: spaceJSON, strategy: bad });
+    await expect(study.ask()).rejects.toThrow(
+      'strategy "bad" suggested a configuration outside the space: space.x: value 7 is out of range [-5, 5]',
+    );
+    expect(study.trials).toEqual([]);
+  });
+});
+
+describe('enqueue', () => {
+  it('runs enqueued configurations first, in order, with canonical key order', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    study.enqueue({ m: 0.3, opt: 'sgd', x: 0 });
+    study.enqueue({ x: 1, opt: 'adam' });
+    await study.optimize((p) => x(p), { trials: 3 });
+    const params = study.trials.map((t) => t.params);
+    expect(params[0]).toEqual({ x: 0, opt: 'sgd', m: 0.3 });
+    expect(Object.keys(params[0]!)).toEqual(['x', 'opt', 'm']);
+    expect(params[1]).toEqual({ x: 1, opt: 'adam' });
+    expect(study.trials).toHaveLength(3);
+  });
+
+  it('rejects a configuration outside the space, naming the parameter', () => {
+    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    expect(() => study.enqueue({ x: 0, opt: 'sgd', m: 0.35 })).toThrow(SpaceError);
+    expect(() => study.enqueue({ x: 0, opt: 'sgd', m: 0.35 })).toThrow(
+      'space.m: value 0.35 is not on the step grid (0, 0.1, … 0.9; step 0.1)',
+    );
+    expect(() => study.enqueue({ x: 0, opt: 'adam', m: 0.3 })).toThrow(
+      'space.m: present (value 0.3) but inactive',
+    );
+  });
+
+  it('enqueued configurations run even after the strategy is exhausted', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: listOf([]) });
+    study.enqueue({ x: 2, opt: 'adam' });
+    const r = await study.optimize((p) => x(p));
+    expect(r).toEqual({ trials: 1, reason: 'exhausted' });
+    expect(study.trials.map((t) => t.value)).toEqual([2]);
+  });
+});
+
+describe('optimize', () => {
+  it('fails trials whose objective throws or returns NaN, ±Infinity or a non-number, and goes on', async () => {
+    const configs = [-4, -3, -2, -1, 0, 1, 2, 3].map((v) => ({ x: v, opt: 'adam' }));
+    const study = createStudy({ space: spaceJSON, strategy: listOf(configs) });
+    const result = await study.optimize((p) => {
+      switch (x(p)) {
+        case -3:
+          throw new Error('diverged');
+        case -2:
+          return Number.NaN;
+        case -1:
+          return Number.POSITIVE_INFINITY;
+        case 0:
+          return 'zero' as unknown as number;
+        case 1:
+          throw 'a string';
+        default:
+          return x(p) ** 2;
+      }
+    });
+    expect(result).toEqual({ trials: 8, reason: 'exhausted' });
+    expect(study.trials.map((t) => [t.state, t.error ?? t.value])).toEqual([
+      ['complete', 16],
+      ['failed', 'diverged'],
+      ['failed', 'objective returned NaN'],
+      ['failed', 'objective returned Infinity'],
+      ['failed', 'objective returned "zero" (expected a number)'],
+      ['failed', 'a string'],
+      ['complete', 4],
+      ['complete', 9],
+    ]);
+    expect(study.bestTrial?.params).toEqual({ x: 2, opt: 'adam' });
+  });
+
+  it('keeps `concurrency` objectives in flight and asks for the free slots', async () => {
+    const log: SuggestContext[] = [];
+    const study = createStudy({ space: spaceJSON, strategy: sampler(log) });
+    let inFlight = 0;
+    let maxInFlight = 0;
+    await study.optimize(
+      async (p) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        for (let i = 0; i < 3; i++) await tick();
+        inFlight--;
+        return x(p);
+      },
+      { trials: 10, concurrency: 4 },
+    );
+    expect(maxInFlight).toBe(4);
+    expect(study.trials).toHaveLength(10);
+    expect(study.trials.every((t) => t.state === 'complete')).toBe(true);
+    expect(log[0]?.count).toBe(4);
+    expect(log.reduce((s, c) => s + c.count, 0)).toBe(10);
+    // later calls see the trials still running as pending
+    expect(log.slice(1).some((c) => c.trials.some((t) => t.state === 'running'))).toBe(true);
+    expect(log.at(-1)?.count).toBeLessThanOrEqual(2);
+  });
+
+  it('stops when a finite strategy is exhausted, with several in flight', async () => {
+    const configs = [1, 2, 3, 4, 5].map((v) => ({ x: v, opt: 'adam' }));
+    const study = createStudy({ space: spaceJSON, strategy: listOf(configs) });
+    const r = await study.optimize(
+      async (p) => {
+        await tick();
+        return x(p);
+      },
+      { concurrency: 2 },
+    );
+    expect(r).toEqual({ trials: 5, reason: 'exhausted' });
+    expect(study.trials.map((t) => t.value)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('refuses to run forever', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    await expect(study.optimize((p) => x(p))).rejects.toThrow(
+      'optimize: give trials, timeoutMs or signal, or use a finite strategy',
+    );
+    await expect(study.optimize((p) => x(p), { concurrency: 0, trials: 1 })).rejects.toThrow(
+      'optimize: concurrency (0) must be an integer >= 1',
+    );
+    await expect(study.optimize((p) => x(p), { trials: -1 })).rejects.toThrow(
+      'optimize: trials (-1) must be an integer >= 0',
+    );
+    expect(study.trials).toEqual([]);
+  });
+
+  it('on timeout aborts the running trials; those that then throw are failed, not lost', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    const r = await study.optimize(
+      (_p, trial) =>
+        new Promise<number>((_resolve, reject) => {
+          trial.signal.addEventListener('abort', () => reject(trial.signal.reason));
+        }),
+      { timeoutMs: 5, concurrency: 3 },
+    );
+    expect(r).toEqual({ trials: 3, reason: 'timeout' });
+    expect(study.trials.map((t) => [t.state, t.error])).toEqual(
+      new Array(3).fill(['failed', 'optimize: the timeout of 5 ms passed']),
+    );
+  });
+
+  it('stops on abort; a trial that ignores its signal still completes', async () => {
+    const controller = new AbortController();
+    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    let calls = 0;
+    const r = await study.optimize(
+      async (p, trial) => {
+        calls++;
+        if (calls === 3) controller.abort();
+        await tick();
+        expect(trial.signal.aborted).toBe(calls >= 3);
+        return x(p);
+      },
+      { signal: controller.signal, concurrency: 1 },
+    );
+    expect(r).toEqual({ trials: 3, reason: 'aborted' });
+    expect(study.trials.map((t) => t.error)).toEqual([undefined, undefined, undefined]);
+    expect(study.trials.map((t) => t.state)).toEqual(['complete', 'complete', 'complete']);
+    const again = await study.optimize((p) => x(p), { signal: controller.signal });
+    expect(again).toEqual({ trials: 0, reason: 'aborted' });
+  });
+
+  it('records TrialPruned as pruned, and the median pruner prunes bad curves', async () => {
+    const configs = [1, 2, 3, 4, 0.5, 5].map((v) => ({ x: v, opt: 'adam' }));
+    const study = createStudy({
+      space: spaceJSON,
+      strategy: listOf(configs),
+      pruner: medianPruner({ startupTrials: 3 }),
+    });
+    await study.optimize((p, trial) => {
+      for (let step = 0; step < 5; step++) {
+        trial.report(step, x(p) * (5 - step));
+        if (trial.shouldPrune()) throw new TrialPruned();
+      }
+      return x(p);
+    });
+    expect(study.trials.map((t) => t.state)).toEqual([
+      'complete',
+      'complete',
+      'complete',
+      'pruned',
+      'complete',
+      'pruned',
+    ]);
+    expect(study.trials[3]).toMatchObject({ value: 4 * 5, intermediate: [{ step: 0, value: 20 }] });
+    expect(study.bestValue).toBe(0.5);
+  });
+
+  it('calls onTrialComplete after each trial; its error stops the run after in-flight trials', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    const seen: number[] = [];
+    await study.optimize((p) => x(p), {
+      trials: 4,
+      onTrialComplete: (t, s) => {
+        expect(s).toBe(study);
+        expect(t.state).toBe('complete');
+        seen.push(t.number);
+      },
+    });
+    expect(seen).toEqual([0, 1, 2, 3]);
+    await expect(
+      study.optimize(
+        async (p) => {
+          await tick();
+          return x(p);
+        },
+        {
+          trials: 10,
+          concurrency: 2,
+          onTrialComplete: () => {
+            throw new Error('callback broke');
+          },
+        },
+      ),
+    ).rejects.toThrow('callback broke');
+    expect(study.trials.length).toBe(6);
+    expect(study.trials.every((t) => t.state === 'complete')).toBe(true);
+  });
+
+  it('a strategy error stops the run and surfaces, running trials finish', async () => {
+    let calls = 0;
+    const flaky: Strategy = {
+      name: 'flaky',
+      async suggest(ctx) {
+        if (++calls === 3) throw new Error('strategy broke');
+        return Array.from({ length: ctx.count }, (_, i) =>
+          ctx.space.sample(createRng(calls * 10 + i)),
+        );
+      },
+    };
+    const study = createStudy({ space: spaceJSON, strategy: flaky });
+    await expect(
+      study.optimize(
+        async (p) => {
+          await tick();
+          return x(p);
+        },
+        { trials: 10, concurrency: 2 },
+      ),
+    ).rejects.toThrow('strategy broke');
+    // call 1 gave 2 configs, call 2 one (one slot free), call 3 threw: 3 trials, all finished
+    expect(study.trials.map((t) => t.state)).toEqual(['complete', 'complete', 'complete']);
+  });
+
+  it('is deterministic for a seed', async () => {
+    const run = async (seed: number) => {
+      const study = createStudy({ space: spaceJSON, strategy: sampler(), seed });
+      await study.optimize(
+        async (p) => {
+          await tick();
+          return x(p) ** 2;
+        },
+        { trials: 12, concurrency: 3 },
+      );
+      return study.trials.map((t) => t.params);
+    };
+    const a = await run(1);
+    expect(await run(1)).toEqual(a);
+    expect(await run(2)).not.toEqual(a);
+  });
+});
+
+describe('best trial, JSON and CSV', () => {
+  it('bestTrial follows the direction, earliest on ties, complete trials only', async () => {
+    for (const direction of ['minimize', 'maximize'] as const) {
+      const study = createStudy({ space: spaceJSON, strategy: sampler(), direction });
+      for (const v of [3, 1, 5, 1, 5]) await study.tell((await study.ask())!, v);
+      const pruned = (await study.ask())!;
+      pruned.report(0, direction === 'minimize' ? -100 : 100);
+      await study.tell(pruned, { state: 'pruned' });
+      expect(study.bestTrial?.number).toBe(direction === 'minimize' ? 1 : 2);
+      expect(study.bestValue).toBe(direction === 'minimize' ? 1 : 5);
+      expect(study.direction).toBe(direction);
+    }
+  });
+
+  it('toJSON has the documented shape', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: sampler(), seed: 4 });
+    study.enqueue({ x: 1, opt: 'sgd', m: 0.2 });
+    study.enqueue({ x: 2, opt: 'adam' });
+    study.enqueue({ x: 3, opt: 'adam' });
+    await study.optimize(
+      (p, trial) => {
+        if (x(p) === 2) throw new Error('bad');
+        trial.report(0, 10);
+        trial.setUserAttr('epochs', 1);
+        return x(p);
+      },
+      { trials: 3 },
+    );
+    const running = await study.ask();
+    const json = JSON.parse(JSON.stringify(study.toJSON()));
+    expect(json).toEqual({
+      direction: 'minimize',
+      strategy: 'test-sampler',
+      seed: 4,
+      space: spaceJSON,
+      trials: [
+        {
+          number: 0,
+          params: { x: 1, opt: 'sgd', m: 0.2 },
+          value: 1,
+          state: 'complete',
+          intermediate: [{ step: 0, value: 10 }],
+          userAttrs: { epochs: 1 },
+          startedAt: expect.any(Number),
+          durationMs: expect.any(Number),
+        },
+        {
+          number: 1,
+          params: { x: 2, opt: 'adam' },
+          value: null,
+          state: 'failed',
+          error: 'bad',
+          startedAt: expect.any(Number),
+          durationMs: expect.any(Number),
+        },
+        expect.objectContaining({ number: 2, value: 3, state: 'complete' }),
+        {
+          number: 3,
+          params: running!.params,
+          value: null,
+          state: 'running',
+          startedAt: expect.any(Number),
+          durationMs: null,
+        },
+      ],
+      best: { number: 0, params: { x: 1, opt: 'sgd', m: 0.2 }, value: 1 },
+    });
+    expect(Math.abs(json.trials[0].startedAt - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('toCSV quotes per RFC 4180 and leaves inactive params empty', async () => {
+    const study = createStudy({
+      space: { ...spaceJSON, tag: { type: 'categorical', choices: ['a,b', 'say "hi"', 'plain'] } },
+      strategy: listOf([
+        { x: 1, opt: 'sgd', m: 0.5, tag: 'a,b' },
+        { x: -2, opt: 'adam', tag: 'say "hi"' },
+      ]),
+    });
+    await study.optimize((p) => {
+      if (x(p) < 0) throw new Error('line one,\nline two');
+      return 0.25;
+    });
+    const csv = study.toCSV();
+    const lines = csv.split('\n');
+    expect(lines[0]).toBe('number,state,value,x,opt,m,tag,durationMs,error');
+    expect(lines[1]).toMatch(/^0,complete,0\.25,1,sgd,0\.5,"a,b",\d+(\.\d+)?,$/);
+    expect(csv).toMatch(/\n1,failed,,-2,adam,,"say ""hi""",\d+(\.\d+)?,"line one,\nline two"\n$/);
+  });
+});
+
+describe('storage', () => {
+  it('writes every change through the storage, in order', async () => {
+    const inner = memoryStorage();
+    const calls: string[] = [];
+    const storage: Storage = {
+      async createTrial(t) {
+        calls.push(`create ${t.number} ${t.state}`);
+        await inner.createTrial(t);
+      },
+      async updateTrial(t) {
+        calls.push(`update ${t.number} ${t.state} ${t.intermediate.length}`);
+        await inner.updateTrial(t);
+      },
+      getTrials: () => inner.getTrials(),
+    };
+    const study = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    await study.optimize(
+      (p, trial) => {
+        trial.report(0, 1);
+        trial.report(1, 0.5);
+        return x(p);
+      },
+      { trials: 2 },
+    );
+    expect(calls).toEqual([
+      'create 0 running',
+      'update 0 running 1',
+      'update 0 running 2',
+      'update 0 complete 2',
+      'create 1 running',
+      'update 1 running 1',
+      'update 1 running 2',
+      'update 1 complete 2',
+    ]);
+    expect(await inner.getTrials()).toEqual(study.trials);
+  });
+
+  it('a new study on the same storage adopts its trials and numbers on', async () => {
+    const storage = memoryStorage();
+    const first = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    await first.optimize((p) => x(p), { trials: 3 });
+    const second = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    await second.optimize((p) => x(p), { trials: 2 });
+    expect(second.trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4]);
+    expect(second.trials.slice(0, 3)).toEqual(first.trials);
+  });
+
+  it('a storage failure surfaces as an error naming the storage', async () => {
+    const storage: Storage = {
+      createTrial: async () => {
+        throw new Error('disk full');
+      },
+      updateTrial: async () => {},
+      getTrials: async () => [],
+    };
+    const study = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    await expect(study.ask()).rejects.toThrow('storage: disk full');
+  });
+});
+
+describe('createStudy validation', () => {
+  it('validates the space, direction, seed and strategy up front', () => {
+    expect(() =>
+      createStudy({
+        space: { lr: { type: 'float', low: 0, high: 1, log: true } },
+        strategy: sampler(),
+      }),
+    ).toThrow('space.lr: low (0) must be > 0 for a log-scaled float');
+    expect(() =>
+      createStudy({ space: spaceJSON, strategy: sampler(), direction: 'min' as never }),
+    ).toThrow('createStudy: direction ("min") must be "minimize" or "maximize"');
+    expect(() => createStudy({ space: spaceJSON, strategy: sampler(), seed: 1.5 })).toThrow(
+      'createStudy: seed (1.5) must be a safe integer',
+    );
+    expect(() => createStudy({ space: spaceJSON, strategy: {} as Strategy })).toThrow(
+      'createStudy: strategy ({}) must be an object with a name and a suggest() method',
+    );
+    const built = createSpace(spaceJSON);
+    expect(createStudy({ space: built, strategy: sampler() }).space).toBe(built);
+  });
+
+  it('trials are frozen snapshots', async () => {
+    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    const t = (await study.ask())!;
+    const snap: FrozenTrial = study.trials[0]!;
+    await study.tell(t, 1);
+    expect(snap.state).toBe('running');
+    expect(Object.isFrozen(study.trials[0])).toBe(true);
+    expect(Object.isFrozen(study.trials[0]!.params)).toBe(true);
+  });
+});
