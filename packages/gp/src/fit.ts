@@ -1,11 +1,4 @@
-import {
-  checkPoints,
-  type KernelLayout,
-  kernelDR2,
-  kernelFromR2,
-  kernelLayout,
-  kernelMatrix,
-} from './kernel.js';
+import { checkPoints, type KernelLayout, kernelLayout, kernelMatrix } from './kernel.js';
 import { minimizeBounded } from './lbfgsb.js';
 import {
   cholesky,
@@ -21,6 +14,8 @@ import type { FittedGP, KernelParams, KernelSpec } from './types.js';
  * log-parameters; e = continuous dims + categorical groups. P = n(n−1)/2 pairs (i > j) in the
  * order i = 1…n−1, j = 0…i−1.
  */
+
+const SQRT5 = Math.sqrt(5);
 
 /** Smallest noise variance (standardised units) the fit may choose; Optuna uses the same floor. */
 export const NOISE_FLOOR = 1e-6;
@@ -53,6 +48,11 @@ export interface FitOptions {
   restarts?: number;
   /** Previous fit's parameters: optimised first, so refits after one new point are cheap. */
   warmStart?: KernelParams;
+  /**
+   * Also optimise from the default start (ℓ = 1, s² = 1, σ² = 1e-2) (default true). Set false
+   * for cheap refits that trust `warmStart`; ignored (treated as true) without a warm start.
+   */
+  defaultStart?: boolean;
   /** Uniform [0, 1) source for the random starts (default: a fixed-seed generator, seed 0). */
   random?: () => number;
   /** L-BFGS iterations per start (default 100). */
@@ -193,7 +193,7 @@ export function logPosteriorObjective(
 ): LogPosteriorObjective {
   const layout = kernelLayout(spec);
   const { e } = layout;
-  const kind = spec.kind;
+  const matern = spec.kind === 'matern52';
   const fixedNoise = options.fixedNoise;
   const prior = options.prior ?? 'optuna';
   const fitNoise = fixedNoise === undefined;
@@ -237,9 +237,18 @@ export function logPosteriorObjective(
         const o = p * e;
         let r2 = 0;
         for (let c = 0; c < e; c++) r2 += feats[o + c]! * w[c]!;
-        const kv = kernelFromR2(kind, s2, r2);
+        let kv: number;
+        if (matern) {
+          const r = Math.sqrt(r2);
+          const ex = s2 * Math.exp(-SQRT5 * r);
+          const a = 1 + SQRT5 * r;
+          kv = (a + (5 / 3) * r2) * ex;
+          gPair[p] = (-5 / 6) * a * ex;
+        } else {
+          kv = s2 * Math.exp(-0.5 * r2);
+          gPair[p] = -0.5 * kv;
+        }
         kPair[p] = kv;
-        gPair[p] = kernelDR2(kind, s2, r2);
         kmat[ri + j] = kv;
       }
     }
@@ -372,13 +381,14 @@ export function fitGP(x: Float64Array, y: Float64Array, n: number, options: FitO
 
   const starts: Float64Array[] = [];
   if (warm) starts.push(obj.theta(warm));
-  starts.push(
-    obj.theta({
-      lengthscales: new Float64Array(e).fill(1),
-      outputScale: 1,
-      noise: fixedNoise ?? 1e-2,
-    }),
-  );
+  if (!warm || options.defaultStart !== false)
+    starts.push(
+      obj.theta({
+        lengthscales: new Float64Array(e).fill(1),
+        outputScale: 1,
+        noise: fixedNoise ?? 1e-2,
+      }),
+    );
   for (let r = 0; r < restarts; r++) {
     const t = new Float64Array(obj.k);
     for (let j = 0; j < e; j++) t[j] = Math.log(0.05) + random() * Math.log(100);

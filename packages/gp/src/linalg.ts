@@ -3,14 +3,35 @@
  * Every inner loop runs over contiguous memory (a row prefix of L, or a contiguous vector).
  */
 
+/** Σ_{t<len} a[oa + t]·b[ob + t], with four accumulators (a single one is latency-bound). */
+export function dot(a: Float64Array, oa: number, b: Float64Array, ob: number, len: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let t = 0;
+  for (; t + 3 < len; t += 4) {
+    s0 += a[oa + t]! * b[ob + t]!;
+    s1 += a[oa + t + 1]! * b[ob + t + 1]!;
+    s2 += a[oa + t + 2]! * b[ob + t + 2]!;
+    s3 += a[oa + t + 3]! * b[ob + t + 3]!;
+  }
+  for (; t < len; t++) s0 += a[oa + t]! * b[ob + t]!;
+  return s0 + s1 + (s2 + s3);
+}
+
 /** Jitter multipliers tried in turn, relative to the mean diagonal of the matrix. */
 export const JITTER_SCHEDULE: readonly number[] = [
   1e-10, 1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2,
 ];
 
+/** Smallest accepted pivot, relative to the diagonal entry it came from. */
+export const PIVOT_TOLERANCE = 1e-12;
+
 /**
  * Lower Cholesky factor of (a + jitter·I) written into `l` (n×n row-major, upper triangle set to 0).
- * Returns false when a pivot is not positive (or not finite): the matrix is not numerically PD.
+ * Returns false when a pivot is ≤ PIVOT_TOLERANCE × its diagonal entry (or not finite): the
+ * matrix is not numerically positive definite.
  * `l` may alias `a` (in-place factorisation).
  */
 export function choleskyInto(a: Float64Array, n: number, l: Float64Array, jitter = 0): boolean {
@@ -18,11 +39,25 @@ export function choleskyInto(a: Float64Array, n: number, l: Float64Array, jitter
     const ri = i * n;
     for (let j = 0; j <= i; j++) {
       const rj = j * n;
-      let s = a[ri + j]!;
-      for (let k = 0; k < j; k++) s -= l[ri + k]! * l[rj + k]!;
+      // Four partial sums: the dot product is latency-bound with a single accumulator.
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let k = 0;
+      for (; k + 3 < j; k += 4) {
+        s0 += l[ri + k]! * l[rj + k]!;
+        s1 += l[ri + k + 1]! * l[rj + k + 1]!;
+        s2 += l[ri + k + 2]! * l[rj + k + 2]!;
+        s3 += l[ri + k + 3]! * l[rj + k + 3]!;
+      }
+      for (; k < j; k++) s0 += l[ri + k]! * l[rj + k]!;
+      let s = a[ri + j]! - (s0 + s1 + (s2 + s3));
       if (j === i) {
         s += jitter;
-        if (!(s > 0) || !Number.isFinite(s)) return false;
+        // A pivot below 1e-12 of the diagonal means the matrix is numerically singular
+        // (duplicate points without noise): it would "succeed" on round-off alone.
+        if (!(s > PIVOT_TOLERANCE * (a[ri + i]! + jitter)) || !Number.isFinite(s)) return false;
         l[ri + i] = Math.sqrt(s);
       } else {
         l[ri + j] = s / l[rj + j]!;
@@ -86,9 +121,7 @@ export function solveLower(
   const x = out ?? new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const ri = i * n;
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= l[ri + k]! * x[k]!;
-    x[i] = s / l[ri + i]!;
+    x[i] = (b[i]! - dot(l, ri, x, 0, i)) / l[ri + i]!;
   }
   return x;
 }
@@ -170,18 +203,45 @@ export function inverseFromCholesky(
     u[rj + j] = 1 / l[rj + j]!;
     for (let i = j + 1; i < n; i++) {
       const ri = i * n;
-      let s = 0;
-      for (let k = j; k < i; k++) s -= l[ri + k]! * u[rj + k]!;
-      u[rj + i] = s / l[ri + i]!;
+      u[rj + i] = -dot(l, ri + j, u, rj + j, i - j) / l[ri + i]!;
     }
   }
   // K⁻¹ = L⁻ᵀ L⁻¹: entry (p, q) = Σ_{k ≥ max(p,q)} U_pk U_qk.
   for (let p = 0; p < n; p++) {
     const rp = p * n;
-    for (let q = 0; q <= p; q++) {
+    let q = 0;
+    // Two rows q, q+1 at a time: each load of row p feeds two products.
+    for (; q + 1 <= p; q += 2) {
       const rq = q * n;
-      let s = 0;
-      for (let k = p; k < n; k++) s += u[rp + k]! * u[rq + k]!;
+      const rq1 = rq + n;
+      let a0 = 0;
+      let a1 = 0;
+      let b0 = 0;
+      let b1 = 0;
+      let k = p;
+      for (; k + 1 < n; k += 2) {
+        const x0 = u[rp + k]!;
+        const x1 = u[rp + k + 1]!;
+        a0 += x0 * u[rq + k]!;
+        b0 += x0 * u[rq1 + k]!;
+        a1 += x1 * u[rq + k + 1]!;
+        b1 += x1 * u[rq1 + k + 1]!;
+      }
+      if (k < n) {
+        const x0 = u[rp + k]!;
+        a0 += x0 * u[rq + k]!;
+        b0 += x0 * u[rq1 + k]!;
+      }
+      const a = a0 + a1;
+      const b = b0 + b1;
+      inv[rp + q] = a;
+      inv[rq + p] = a;
+      inv[rp + q + 1] = b;
+      inv[rq1 + p] = b;
+    }
+    for (; q <= p; q++) {
+      const rq = q * n;
+      const s = dot(u, rp + p, u, rq + p, n - p);
       inv[rp + q] = s;
       inv[rq + p] = s;
     }

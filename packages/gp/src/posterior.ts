@@ -6,7 +6,7 @@ import {
   kernelLayout,
   scaledDistance2,
 } from './kernel.js';
-import { solveLowerTransposed } from './linalg.js';
+import { dot, solveLowerTransposed } from './linalg.js';
 import type { FittedGP } from './types.js';
 
 /**
@@ -68,9 +68,7 @@ export function posteriorInto(
     let q = 0;
     for (let i = 0; i < n; i++) {
       const ri = i * n;
-      let s = work[i]!;
-      for (let j = 0; j < i; j++) s -= l[ri + j]! * work[j]!;
-      const v = s / l[ri + i]!;
+      const v = (work[i]! - dot(l, ri, work, 0, i)) / l[ri + i]!;
       work[i] = v;
       q += v * v;
     }
