@@ -102,11 +102,16 @@ for (const n of sizes) {
 const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version };
 const result = { machine, candidates, reps, rows };
 const out = process.argv.indexOf('--json');
-if (out > 0 && process.argv[out + 1]) writeFileSync(process.argv[out + 1], JSON.stringify(result, null, 2));
+if (out > 0 && process.argv[out + 1])
+  writeFileSync(process.argv[out + 1], JSON.stringify(result, null, 2));
 console.log(JSON.stringify(result));
 const f = (v) => v.toFixed(2);
-console.log(`\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; median of ${reps} runs, ms\n`);
-console.log('| n | d | fit cold (2 restarts) | fit cold (0 restarts) | fit warm (0 restarts) | one LML+grad eval | scoreTopK 2048 logEI |');
+console.log(
+  `\n${machine.cpu}, ${machine.cores} cores, Node ${machine.node}; median of ${reps} runs, ms\n`,
+);
+console.log(
+  '| n | d | fit cold (2 restarts) | fit cold (0 restarts) | fit warm (0 restarts) | one LML+grad eval | scoreTopK 2048 logEI |',
+);
 console.log('|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(
