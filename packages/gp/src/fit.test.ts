@@ -157,7 +157,12 @@ describe('fitGP', () => {
     yBad[7] = Number.NEGATIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     let lo = Number.POSITIVE_INFINITY;
-    for (const v of yBad) if (Number.isFinite(v)) (hi = Math.max(hi, v)), (lo = Math.min(lo, v));
+    for (const v of yBad) {
+      if (Number.isFinite(v)) {
+        hi = Math.max(hi, v);
+        lo = Math.min(lo, v);
+      }
+    }
     const { ys, mean, std } = standardize(yBad, n);
     expect(mean + std * ys[3]!).toBeCloseTo(hi, 12);
     expect(mean + std * ys[5]!).toBeCloseTo(hi, 12);
