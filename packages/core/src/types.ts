@@ -77,7 +77,10 @@ export interface Trial {
   readonly params: Config;
   /** Aborted when the study's signal aborts or its timeout passes. */
   readonly signal: AbortSignal;
-  /** Records an intermediate value (e.g. validation loss after an epoch). */
+  /**
+   * Records an intermediate value (e.g. validation loss after an epoch). `step` is an integer ≥ 0
+   * and `value` finite, else it throws; a step reported twice keeps its first value (as in Optuna).
+   */
   report(step: number, value: number): void;
   /** Asks the study's pruner whether this trial should stop now; the objective then throws `new TrialPruned()`. */
   shouldPrune(): boolean;

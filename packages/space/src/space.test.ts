@@ -290,6 +290,45 @@ describe('size, enumerate, grid', () => {
     expect(full.size()).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it('size() equals enumerate().length on random conditional spaces', () => {
+    const rng = rngFrom(99);
+    const pick = (n: number) => Math.floor(rng.random() * n);
+    for (let round = 0; round < 40; round++) {
+      const json: SpaceJSON = {};
+      const n = 2 + pick(5);
+      for (let i = 0; i < n; i++) {
+        const def =
+          pick(2) === 0
+            ? { type: 'categorical' as const, choices: ['a', 'b', 'c'].slice(0, 1 + pick(3)) }
+            : { type: 'int' as const, low: 0, high: pick(4) };
+        const parent = i > 0 && pick(2) === 0 ? `p${pick(i)}` : undefined;
+        const pdef = parent ? json[parent]! : undefined;
+        json[`p${i}`] =
+          pdef && parent
+            ? {
+                ...def,
+                when: {
+                  [parent]: [pdef.type === 'categorical' ? pdef.choices[0]! : (pdef.low as number)],
+                },
+              }
+            : def;
+      }
+      const s = createSpace(json);
+      const all = s.enumerate();
+      expect(s.size()).toBe(all.length);
+      expect(new Set(all.map((c) => s.key(c))).size).toBe(all.length);
+    }
+  });
+
+  it('size() does not branch over every value of a wide parent', () => {
+    const s = createSpace({
+      n: { type: 'int', low: 0, high: 999_999 },
+      m: { type: 'int', low: 0, high: 999_999 },
+      k: { type: 'int', low: 1, high: 3, when: { n: [5, 6], m: [7] } },
+    });
+    expect(s.size()).toBe(1e12 - 2 + 2 * 3);
+  });
+
   it('enumerate throws for a continuous space, naming the parameter', () => {
     expect(() => full.enumerate()).toThrow(
       'space.lr: cannot enumerate a continuous float (low < high, no step); use grid({ resolution }) to discretise it',

@@ -11,6 +11,9 @@ import type {
   SpaceJSON,
 } from './types.js';
 
+/** Stands for "any value no condition names" when counting configurations. */
+const OTHER = Symbol('other');
+
 /** `enumerate()` and `grid()` refuse to build more configurations than this. */
 export const MAX_CONFIGS = 10_000_000;
 
@@ -87,6 +90,11 @@ export function createSpace(json: SpaceJSON | Space): Space {
   }
   const names = Object.keys(json);
   if (names.length === 0) throw new SpaceError(undefined, 'a space needs at least one parameter');
+  for (const name of names) {
+    // Assigning "__proto__" on a plain object changes its prototype instead of adding a key.
+    if (name === '__proto__')
+      throw new SpaceError(name, 'is not allowed as a parameter name', name);
+  }
   const models = names.map((name) => parseParam(name, json[name]));
   const byName = new Map(models.map((m) => [m.name, m]));
 
@@ -220,27 +228,7 @@ function buildSpace(
 
   const count = (): number => {
     if (models.some((m) => m.count === Number.POSITIVE_INFINITY)) return Number.POSITIVE_INFINITY;
-    const values = new Map(
-      models.filter((m) => parents.has(m.name)).map((m) => [m.name, m.values()]),
-    );
-    const assign: Record<string, ParamValue> = {};
-    const active = new Set<string>();
-    const rec = (i: number): number => {
-      const m = topo[i];
-      if (!m) return 1;
-      if (!isActive(m, assign, active)) return rec(i + 1);
-      if (!parents.has(m.name)) return m.count * rec(i + 1);
-      let total = 0;
-      active.add(m.name);
-      for (const v of values.get(m.name)!) {
-        assign[m.name] = v;
-        total += rec(i + 1);
-      }
-      active.delete(m.name);
-      delete assign[m.name];
-      return total;
-    };
-    return rec(0);
+    return countLists(new Map(models.map((m) => [m.name, m.values()])));
   };
 
   /** Every configuration over the given per-parameter value lists, lexicographic in declaration order. */
@@ -297,20 +285,37 @@ function buildSpace(
     }
   };
 
+  /**
+   * The number of configurations over per-parameter value lists, respecting conditions. A parent's
+   * values are grouped into the values some condition names (one branch each) and all the others
+   * (one branch, weighted by their number), so the cost does not grow with a parent's range.
+   */
   const countLists = (lists: Map<string, ParamValue[]>): number => {
-    const assign: Record<string, ParamValue> = {};
+    const branches = new Map<string, [unknown, number][]>();
+    for (const p of parents) {
+      const named = new Set<unknown>();
+      for (const m of models) {
+        for (const [q, vs] of m.when) if (q === p) for (const v of vs) named.add(v);
+      }
+      const vs = lists.get(p)!;
+      const hits = vs.filter((v) => named.has(v));
+      const rest = vs.length - hits.length;
+      const list: [unknown, number][] = hits.map((v) => [v, 1]);
+      if (rest > 0) list.push([OTHER, rest]);
+      branches.set(p, list);
+    }
+    const assign: Record<string, unknown> = {};
     const active = new Set<string>();
     const rec = (i: number): number => {
       const m = topo[i];
       if (!m) return 1;
       if (!isActive(m, assign, active)) return rec(i + 1);
-      const vs = lists.get(m.name)!;
-      if (!parents.has(m.name)) return vs.length * rec(i + 1);
+      if (!parents.has(m.name)) return lists.get(m.name)!.length * rec(i + 1);
       let total = 0;
       active.add(m.name);
-      for (const v of vs) {
+      for (const [v, weight] of branches.get(m.name)!) {
         assign[m.name] = v;
-        total += rec(i + 1);
+        total += weight * rec(i + 1);
       }
       active.delete(m.name);
       delete assign[m.name];

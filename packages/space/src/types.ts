@@ -77,7 +77,8 @@ export interface CategoricalGroup {
  *
  * Encoding: every configuration maps to a point of the unit cube [0, 1]^dims (Float64Array of
  * length `dims`). Numeric parameters take one dimension each (log-warped where `log`);
- * categoricals take a one-hot block. Inactive parameters encode to a documented constant.
+ * categoricals take a one-hot block. Inactive parameters encode to a documented constant: 0.5 for
+ * a numeric dimension, all zeros for a categorical block (see `createSpace` for every formula).
  */
 export interface Space {
   /** Parameter names in declaration order. */

@@ -280,6 +280,13 @@ describe('validation errors name the parameter and the value', () => {
       [1, 2],
     ],
     ['empty space', {}, 'space: a space needs at least one parameter', undefined, undefined],
+    [
+      '__proto__ as a name',
+      JSON.parse('{"__proto__": {"type": "int", "low": 0, "high": 1}}'),
+      'space.__proto__: is not allowed as a parameter name',
+      '__proto__',
+      '__proto__',
+    ],
   ];
   for (const [label, json, message, param, value] of cases) {
     it(label, () => {
