@@ -125,7 +125,7 @@ export function scoreTopKSync(
   const mean = new Float64Array(block);
   const variance = new Float64Array(block);
   const values = new Float64Array(block);
-  const work = new Float64Array(gp.n);
+  const work = new Float64Array(4 * gp.n);
   for (let c0 = 0; c0 < m; c0 += block) {
     const rows = Math.min(block, m - c0);
     const mu = rows === block ? mean : mean.subarray(0, rows);

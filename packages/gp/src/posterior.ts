@@ -1,13 +1,16 @@
 import {
   checkPoints,
   inverseSquaredLengthscales,
+  type KernelLayout,
   kernelDR2,
   kernelFromR2,
   kernelLayout,
   scaledDistance2,
 } from './kernel.js';
-import { dot, solveLowerTransposed } from './linalg.js';
-import type { FittedGP } from './types.js';
+import { solveLowerTransposed } from './linalg.js';
+import type { FittedGP, KernelKind } from './types.js';
+
+const SQRT5 = Math.sqrt(5);
 
 /**
  * Relative floor on the posterior variance: variance ≥ VARIANCE_FLOOR · outputScale. Round-off
@@ -34,13 +37,15 @@ export function posterior(gp: FittedGP, xc: Float64Array, m: number): Posterior 
   checkPoints('xc', xc, m, layout.d);
   const mean = new Float64Array(m);
   const variance = new Float64Array(m);
-  posteriorInto(gp, xc, 0, m, mean, variance, new Float64Array(gp.n));
+  posteriorInto(gp, xc, 0, m, mean, variance, new Float64Array(4 * gp.n));
   return { mean, variance };
 }
 
 /**
  * Unchecked core of {@link posterior}: candidates c0..c0+rows of xc into mean[0..rows),
- * variance[0..rows). `work` has length ≥ n.
+ * variance[0..rows). `work` has length ≥ 4n. Candidates go through the forward substitution
+ * four at a time (interleaved in `work`), so each element of L is loaded once per four
+ * multiply-adds and the four sums are independent.
  */
 export function posteriorInto(
   gp: FittedGP,
@@ -56,25 +61,104 @@ export function posteriorInto(
   const w = inverseSquaredLengthscales(params);
   const s2 = params.outputScale;
   const floor = VARIANCE_FLOOR * s2;
-  const kind = spec.kind;
-  for (let c = 0; c < rows; c++) {
-    let mu = 0;
-    for (let i = 0; i < n; i++) {
-      const k = kernelFromR2(kind, s2, scaledDistance2(layout, w, xc, c0 + c, x, i));
-      work[i] = k;
-      mu += k * alpha[i]!;
+  const z = work;
+  for (let c = 0; c < rows; c += 4) {
+    const lanes = Math.min(4, rows - c);
+    for (let t = 0; t < 4; t++) {
+      if (t < lanes) {
+        kernelColumn(layout, spec.kind, s2, w, xc, c0 + c + t, x, n, z, t);
+      } else {
+        for (let i = 0; i < n; i++) z[4 * i + t] = 0;
+      }
     }
-    // Forward substitution L v = k in place, accumulating ‖v‖².
-    let q = 0;
+    let m0 = 0;
+    let m1 = 0;
+    let m2 = 0;
+    let m3 = 0;
+    for (let i = 0; i < n; i++) {
+      const a = alpha[i]!;
+      m0 += a * z[4 * i]!;
+      m1 += a * z[4 * i + 1]!;
+      m2 += a * z[4 * i + 2]!;
+      m3 += a * z[4 * i + 3]!;
+    }
+    // Forward substitution L v = k for the four candidates, accumulating ‖v‖².
+    let q0 = 0;
+    let q1 = 0;
+    let q2 = 0;
+    let q3 = 0;
     for (let i = 0; i < n; i++) {
       const ri = i * n;
-      const v = (work[i]! - dot(l, ri, work, 0, i)) / l[ri + i]!;
-      work[i] = v;
-      q += v * v;
+      const zi = 4 * i;
+      let s0 = z[zi]!;
+      let s1 = z[zi + 1]!;
+      let s2v = z[zi + 2]!;
+      let s3 = z[zi + 3]!;
+      for (let j = 0; j < i; j++) {
+        const a = l[ri + j]!;
+        const zj = 4 * j;
+        s0 -= a * z[zj]!;
+        s1 -= a * z[zj + 1]!;
+        s2v -= a * z[zj + 2]!;
+        s3 -= a * z[zj + 3]!;
+      }
+      const inv = 1 / l[ri + i]!;
+      s0 *= inv;
+      s1 *= inv;
+      s2v *= inv;
+      s3 *= inv;
+      z[zi] = s0;
+      z[zi + 1] = s1;
+      z[zi + 2] = s2v;
+      z[zi + 3] = s3;
+      q0 += s0 * s0;
+      q1 += s1 * s1;
+      q2 += s2v * s2v;
+      q3 += s3 * s3;
     }
-    mean[c] = mu;
-    const v = s2 - q;
-    variance[c] = Math.max(v, floor);
+    const ms = [m0, m1, m2, m3];
+    const qs = [q0, q1, q2, q3];
+    for (let t = 0; t < lanes; t++) {
+      mean[c + t] = ms[t]!;
+      const v = s2 - qs[t]!;
+      variance[c + t] = Math.max(v, floor);
+    }
+  }
+}
+
+/** k(xc_c, x_i) for i < n into out[4i + lane]. */
+function kernelColumn(
+  layout: KernelLayout,
+  kind: KernelKind,
+  s2: number,
+  w: Float64Array,
+  xc: Float64Array,
+  c: number,
+  x: Float64Array,
+  n: number,
+  out: Float64Array,
+  lane: number,
+): void {
+  const d = layout.d;
+  const allContinuous = layout.continuous.length === d;
+  const oc = c * d;
+  for (let i = 0; i < n; i++) {
+    let r2 = 0;
+    if (allContinuous) {
+      const oi = i * d;
+      for (let j = 0; j < d; j++) {
+        const t = xc[oc + j]! - x[oi + j]!;
+        r2 += t * t * w[j]!;
+      }
+    } else {
+      r2 = scaledDistance2(layout, w, xc, c, x, i);
+    }
+    if (kind === 'matern52') {
+      const r = Math.sqrt(r2);
+      out[4 * i + lane] = s2 * (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
+    } else {
+      out[4 * i + lane] = s2 * Math.exp(-0.5 * r2);
+    }
   }
 }
 
