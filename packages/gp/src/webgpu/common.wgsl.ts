@@ -81,11 +81,11 @@ fn log_h(z: f32) -> f32 {
     - 0.5 * z * z;
 }
 
-// P.acq: 0 ei, 1 logEI, 2 pi, 3 ucb; P.target = best − ξ.
+// P.acq: 0 ei, 1 logEI, 2 pi, 3 ucb; P.incumbent = best − ξ.
 fn acquisition(mu: f32, variance: f32) -> f32 {
   let s = sqrt(variance);
   if (P.acq == 3u) { return P.sqrtBeta * s - mu; }
-  let z = (P.target - mu) / s;
+  let z = (P.incumbent - mu) / s;
   if (P.acq == 2u) { return norm_cdf(z); }
   if (P.acq == 1u) { return log(s) + log_h(z); }
   if (z > -1.0) { return s * (norm_pdf(z) + z * norm_cdf(z)); }

@@ -37,7 +37,7 @@ const PARAM_FIELDS = {
   outputScale: 'f32',
   noise: 'f32',
   jitter: 'f32',
-  target: 'f32',
+  incumbent: 'f32',
   sqrtBeta: 'f32',
   varianceFloor: 'f32',
 } as const satisfies Record<string, Scalar>;
@@ -67,7 +67,7 @@ export interface BindingDecl {
   readonly name: string;
   readonly access: 'read' | 'rw';
   /** WGSL element type of the runtime-sized array. */
-  readonly element: 'f32' | 'u32';
+  readonly element: 'f32' | 'u32' | 'vec4<f32>';
 }
 
 /**

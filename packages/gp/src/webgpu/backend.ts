@@ -1,0 +1,372 @@
+/// <reference types="@webgpu/types" />
+import { acquisitionValues } from '../acquisition.js';
+import { createCpuBackend, scoreTopKSync, topK } from '../cpuBackend.js';
+import { conditionGP } from '../fit.js';
+import { checkPoints, kernelLayout, kernelMatrix, validateParams } from '../kernel.js';
+import { cholesky, JITTER_SCHEDULE } from '../linalg.js';
+import type {
+  AcquisitionSpec,
+  FittedGP,
+  KernelParams,
+  KernelSpec,
+  SurrogateBackend,
+  TopK,
+} from '../types.js';
+import { type DeviceOptions, describeAdapter, openDevice } from './device.js';
+import { type Batch, Engine, GPU_TOPK_MAX, type GpuKernel, gpuKernel } from './engine.js';
+
+/** Options of {@link createWebGPUBackend}. */
+export type WebGPUBackendOptions = DeviceOptions;
+
+/**
+ * The WebGPU surrogate backend: every heavy step in WGSL, in f32.
+ *
+ * Precision against the f64 CPU backend (inputs in the unit cube, y standardised, noise ≥ 1e-6):
+ * f32 carries ~6e-8 relative rounding per operation, and the errors that matter are those that
+ * grow with n and with the conditioning of K:
+ * - kernel matrix: |ΔK| ≤ 1e-5·s² per entry (a d-term distance sum, one exp);
+ * - posterior mean: |Δμ| ≤ 1e-3·(1 + Σ_i |k_i α_i|) — α = K⁻¹y is large when K is badly
+ *   conditioned and μ is the cancellation of its terms;
+ * - posterior variance: |Δσ²| ≤ 2e-3·s² — σ² = s² − ‖L⁻¹k‖² cancels two numbers of size s²,
+ *   and L⁻¹ is formed in f32 (error ~ε_f32·cond(L));
+ * - acquisition values from a given (μ, σ²): relative 1e-4 (ei, pi, ucb), absolute 1e-3 (logEI);
+ * - the chosen candidate: the GPU's argmax is the CPU's, or its CPU acquisition value is within
+ *   1e-2 (relative to the spread of the top values) of the CPU maximum — near-ties reorder.
+ * The conformance tests check these bounds on random problems, continuous and categorical.
+ */
+export interface WebGPUSurrogateBackend extends SurrogateBackend {
+  readonly name: 'webgpu';
+  readonly device: GPUDevice;
+  readonly adapterInfo: GPUAdapterInfo | undefined;
+  /** True once the device was lost; later calls run on the CPU backend. */
+  readonly lost: boolean;
+  /** The device-loss message, when lost. */
+  readonly lostReason: string | undefined;
+  /**
+   * K with noise on the diagonal, computed on the GPU in f32.
+   * @param x n×d, row-major, unit cube. @returns n×n, row-major.
+   */
+  kernelMatrix(
+    spec: KernelSpec,
+    params: KernelParams,
+    x: Float64Array,
+    n: number,
+  ): Promise<Float64Array>;
+  /**
+   * Blocked Cholesky on the GPU (f32), with the CPU's jitter schedule on failure.
+   * @param a n×n, row-major, symmetric positive definite. @returns l n×n lower (upper zero).
+   */
+  cholesky(a: Float64Array, n: number): Promise<{ l: Float64Array; jitter: number }>;
+  /**
+   * One fit-free suggest step entirely on the GPU: K, its Cholesky, L⁻¹, α, then the posterior
+   * and acquisition of the m candidates and their top k, with one readback.
+   * @param ys n standardised outputs. @param xc m×d, row-major.
+   */
+  conditionAndScoreTopK(
+    spec: KernelSpec,
+    params: KernelParams,
+    x: Float64Array,
+    ys: Float64Array,
+    n: number,
+    xc: Float64Array,
+    m: number,
+    acquisition: AcquisitionSpec,
+    k: number,
+  ): Promise<TopK & { jitter: number }>;
+}
+
+function checkK(k: number, m: number): void {
+  if (!Number.isInteger(k) || k < 0 || k > m) {
+    throw new Error(`scoreTopK: k (${k}) must be an integer in [0, m = ${m}]`);
+  }
+}
+
+function padded(src: Float64Array, n: number, nPad: number, identity: boolean): Float32Array {
+  const out = new Float32Array(nPad * nPad);
+  for (let i = 0; i < n; i++) {
+    const row = i * nPad;
+    const srow = i * n;
+    for (let j = 0; j <= i; j++) out[row + j] = src[srow + j]!;
+  }
+  if (identity) for (let i = n; i < nPad; i++) out[i * nPad + i] = 1;
+  return out;
+}
+
+function padVector(src: Float64Array, n: number, nPad: number): Float32Array {
+  const out = new Float32Array(nPad);
+  for (let i = 0; i < n; i++) out[i] = src[i]!;
+  return out;
+}
+
+/**
+ * A SurrogateBackend on WebGPU. Device: `options.device` when given (e.g. TF.js's
+ * `tf.backend().device`, so tuning and training share it; not destroyed by `destroy()`), else
+ * one requested from `options.adapter` or from navigator.gpu / Node's optional `webgpu` package,
+ * with the adapter's largest buffer limits.
+ * @throws when no adapter is available — there is no silent fallback here; use
+ * `createSurrogateBackend({ backend: 'auto' })` for that.
+ */
+export async function createWebGPUBackend(
+  options: WebGPUBackendOptions = {},
+): Promise<WebGPUSurrogateBackend> {
+  const opened = await openDevice(options);
+  const { device, info } = opened;
+  const engine = new Engine(device);
+  const cpu = createCpuBackend();
+  let lost = false;
+  let lostReason: string | undefined;
+  let destroyed = false;
+  let model: FittedGP | undefined;
+  let modelKernel: GpuKernel | undefined;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  device.lost.then((lostInfo) => {
+    if (destroyed) return;
+    lost = true;
+    lostReason = lostInfo.message || String(lostInfo.reason);
+    console.warn(
+      `@webtune/gp: WebGPU device lost (${lostReason}); the surrogate continues on the CPU backend`,
+    );
+  });
+
+  /** Runs GPU work one call at a time (buffers are shared), falling back to CPU after loss. */
+  async function guarded<T>(gpu: () => Promise<T>, onCpu: () => T | Promise<T>): Promise<T> {
+    if (destroyed) throw new Error('webgpu backend: used after destroy()');
+    if (lost) return onCpu();
+    const run = chain.then(async () => {
+      device.pushErrorScope('out-of-memory');
+      device.pushErrorScope('validation');
+      const result = await gpu().then(
+        (value) => ({ value, failure: undefined }),
+        (failure: unknown) => ({ value: undefined, failure }),
+      );
+      const validation = await device.popErrorScope();
+      const oom = await device.popErrorScope();
+      const err = validation ?? oom;
+      // A GPU validation message explains a failed readback better than the readback's error.
+      if (err && !lost) throw new Error(`webgpu: ${err.message}`);
+      if (result.failure !== undefined) throw result.failure;
+      return result.value as T;
+    });
+    chain = run.catch(() => undefined);
+    try {
+      return await run;
+    } catch (e) {
+      await new Promise((r) => setTimeout(r, 0));
+      if (lost) return onCpu();
+      throw e;
+    }
+  }
+
+  /** Uploads a CPU-fitted GP (L and α from f64) and records L⁻¹, unless it is already there. */
+  function loadModel(batch: Batch, gp: FittedGP): GpuKernel {
+    if (model === gp && modelKernel) return modelKernel;
+    const k = gpuKernel(gp.spec, gp.params, gp.x, gp.n);
+    engine.checkMatrix(k.nPad, k.n);
+    engine.uploadKernel(k);
+    engine.buffer('a', k.nPad * k.nPad * 4);
+    engine.write('a', padded(gp.chol, gp.n, k.nPad, true));
+    engine.buffer('linv', k.nPad * k.nPad * 4);
+    engine.write('alpha', padVector(gp.alpha, gp.n, k.nPad));
+    engine.recordInverse(batch, k.nPad);
+    model = gp;
+    modelKernel = k;
+    return k;
+  }
+
+  const backend: WebGPUSurrogateBackend = {
+    name: 'webgpu',
+    description: `webgpu: ${describeAdapter(info)}; f32 kernels, CPU f64 reference within the documented tolerances`,
+    device,
+    adapterInfo: info,
+    get lost() {
+      return lost;
+    },
+    get lostReason() {
+      return lostReason;
+    },
+
+    predict(gp, xc, m) {
+      checkPoints('xc', xc, m, gp.d);
+      if (gp.n === 0 || m === 0) return cpu.predict(gp, xc, m);
+      return guarded(
+        async () => {
+          const batch = engine.newBatch();
+          const k = loadModel(batch, gp);
+          const last = engine.score(batch, k, xc, m, undefined);
+          const out = await engine.read(last, [
+            { src: engine.buffer('mean', m * 4), bytes: m * 4 },
+            { src: engine.buffer('variance', m * 4), bytes: m * 4 },
+          ]);
+          return {
+            mean: Float64Array.from(new Float32Array(out, 0, m)),
+            variance: Float64Array.from(new Float32Array(out, m * 4, m)),
+          };
+        },
+        () => cpu.predict(gp, xc, m),
+      );
+    },
+
+    scoreTopK(gp, xc, m, acquisition, k) {
+      checkPoints('xc', xc, m, gp.d);
+      checkK(k, m);
+      acquisitionValues(acquisition, new Float64Array(0), new Float64Array(0));
+      if (gp.n === 0 || k === 0) return cpu.scoreTopK(gp, xc, m, acquisition, k);
+      return guarded(
+        async () => {
+          const batch = engine.newBatch();
+          const kern = loadModel(batch, gp);
+          const last = engine.score(batch, kern, xc, m, acquisition);
+          return readTopK(last, m, k);
+        },
+        () => scoreTopKSync(gp, xc, m, acquisition, k),
+      );
+    },
+
+    kernelMatrix(spec, params, x, n) {
+      validateParams(kernelLayout(spec), params);
+      checkPoints('x', x, n, spec.d);
+      if (n === 0) return Promise.resolve(new Float64Array(0));
+      return guarded(
+        async () => {
+          model = undefined;
+          const kern = gpuKernel(spec, params, x, n);
+          engine.uploadKernel(kern);
+          const batch = engine.newBatch();
+          const a = engine.recordKernelMatrix(batch, kern, 0);
+          const out = new Float32Array(
+            await engine.read(batch, [{ src: a, bytes: kern.nPad * kern.nPad * 4 }]),
+          );
+          return unpad(out, n, kern.nPad, false);
+        },
+        () => kernelMatrix(spec, params, x, n),
+      );
+    },
+
+    cholesky(a, n) {
+      if (!Number.isInteger(n) || n < 0)
+        throw new Error(`cholesky: n (${n}) must be an integer ≥ 0`);
+      if (a.length < n * n)
+        throw new Error(`cholesky: a has length ${a.length}, needs n×n = ${n * n}`);
+      if (n === 0) return Promise.resolve({ l: new Float64Array(0), jitter: 0 });
+      return guarded(
+        async () => {
+          model = undefined;
+          const nPad = Math.max(64, Math.ceil(n / 64) * 64);
+          engine.checkMatrix(nPad, n);
+          const base = padded(a, n, nPad, true);
+          let meanDiag = 0;
+          for (let i = 0; i < n; i++) meanDiag += a[i * n + i]!;
+          meanDiag /= n;
+          for (const jitter of [0, ...JITTER_SCHEDULE.map((s) => s * meanDiag)]) {
+            const src = jitter === 0 ? base : base.slice();
+            if (jitter !== 0) for (let i = 0; i < n; i++) src[i * nPad + i]! += jitter;
+            engine.buffer('a', nPad * nPad * 4);
+            engine.write('a', src);
+            const batch = engine.newBatch();
+            const info = engine.recordCholesky(batch, nPad);
+            const out = await engine.read(batch, [
+              { src: info, bytes: 4 },
+              { src: engine.buffer('a', 0), bytes: nPad * nPad * 4 },
+            ]);
+            if (new Uint32Array(out, 0, 1)[0] === 0) {
+              return { l: unpad(new Float32Array(out, 4), n, nPad, true), jitter };
+            }
+          }
+          throw new Error(
+            `cholesky: matrix (n = ${n}) is not positive definite in f32 even with jitter ${JITTER_SCHEDULE.at(-1)}× the mean diagonal`,
+          );
+        },
+        () => cholesky(a, n),
+      );
+    },
+
+    conditionAndScoreTopK(spec, params, x, ys, n, xc, m, acquisition, k) {
+      validateParams(kernelLayout(spec), params);
+      checkPoints('x', x, n, spec.d);
+      checkPoints('xc', xc, m, spec.d);
+      checkK(k, m);
+      if (ys.length < n) throw new Error(`ys: length ${ys.length} must be ≥ n (${n})`);
+      acquisitionValues(acquisition, new Float64Array(0), new Float64Array(0));
+      const onCpu = () => {
+        const gp = conditionGP(spec, params, x, n, ys, 0, 1);
+        return { ...scoreTopKSync(gp, xc, m, acquisition, k), jitter: gp.jitter };
+      };
+      if (n === 0 || k === 0) return Promise.resolve(onCpu());
+      return guarded(async () => {
+        model = undefined;
+        const kern = gpuKernel(spec, params, x, n);
+        engine.checkMatrix(kern.nPad, n);
+        const meanDiag = params.outputScale + params.noise;
+        for (const jitter of [0, ...JITTER_SCHEDULE.map((s) => s * meanDiag)]) {
+          engine.uploadKernel(kern);
+          engine.write('y', padVector(ys, n, kern.nPad));
+          const batch = engine.newBatch();
+          engine.recordKernelMatrix(batch, kern, jitter);
+          const info = engine.recordCholesky(batch, kern.nPad);
+          engine.buffer('linv', kern.nPad * kern.nPad * 4);
+          engine.recordInverse(batch, kern.nPad);
+          engine.recordAlpha(batch, kern.nPad);
+          const last = engine.score(batch, kern, xc, m, acquisition);
+          const result = await readTopK(last, m, k, info);
+          if (result.ok) return { index: result.index, value: result.value, jitter };
+        }
+        throw new Error(
+          `conditionAndScoreTopK: K (n = ${n}) is not positive definite in f32 even with jitter ${JITTER_SCHEDULE.at(-1)}× the mean diagonal`,
+        );
+      }, onCpu);
+    },
+
+    destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      engine.destroy();
+      if (opened.owned) device.destroy();
+      opened.gpu = undefined;
+      model = undefined;
+    },
+  };
+
+  /** Top k of 'acq' (m values) with one readback; `info` adds the Cholesky flag to it. */
+  async function readTopK(
+    batch: Batch,
+    m: number,
+    k: number,
+    info?: GPUBuffer,
+  ): Promise<TopK & { ok: boolean }> {
+    const flag = info ? [{ src: info, bytes: 4 }] : [];
+    if (k > GPU_TOPK_MAX) {
+      const out = await engine.read(batch, [
+        ...flag,
+        { src: engine.buffer('acq', m * 4), bytes: m * 4 },
+      ]);
+      const at = info ? 4 : 0;
+      const ok = !info || new Uint32Array(out, 0, 1)[0] === 0;
+      return { ...topK(Float64Array.from(new Float32Array(out, at, m)), k), ok };
+    }
+    const { values, index } = engine.recordTopK(batch, m, k);
+    const out = await engine.read(batch, [
+      ...flag,
+      { src: values, bytes: k * 4 },
+      { src: index, bytes: k * 4 },
+    ]);
+    const at = info ? 4 : 0;
+    return {
+      ok: !info || new Uint32Array(out, 0, 1)[0] === 0,
+      value: Float64Array.from(new Float32Array(out, at, k)),
+      index: new Uint32Array(out, at + k * 4, k).slice(),
+    };
+  }
+
+  return backend;
+}
+
+/** n×n Float64Array from an nPad×nPad f32 matrix; `lower` zeroes the upper triangle. */
+function unpad(src: Float32Array, n: number, nPad: number, lower: boolean): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const end = lower ? i + 1 : n;
+    for (let j = 0; j < end; j++) out[i * n + j] = src[i * nPad + j]!;
+  }
+  return out;
+}
