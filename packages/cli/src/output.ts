@@ -1,0 +1,48 @@
+import type { FrozenTrial, Study } from '@webtune/core';
+import type { ParamValue } from '@webtune/space';
+
+/** Counts of trials by state. */
+export function stateCounts(trials: readonly FrozenTrial[]): Record<FrozenTrial['state'], number> {
+  const counts = { running: 0, complete: 0, failed: 0, pruned: 0 };
+  for (const t of trials) counts[t.state]++;
+  return counts;
+}
+
+function showValue(value: ParamValue): string {
+  return typeof value === 'string' ? value : String(value);
+}
+
+/** A plain-text table of the best trial (number, value, params), ending in a newline. */
+export function formatBest(study: Study, strategy: string): string {
+  const trials = study.trials;
+  const c = stateCounts(trials);
+  const lines = [
+    `${trials.length} trials with ${strategy}: ${c.complete} complete, ${c.failed} failed, ${c.pruned} pruned`,
+  ];
+  const best = study.bestTrial;
+  if (best === undefined || best.value === undefined) {
+    lines.push('no trial completed');
+    return `${lines.join('\n')}\n`;
+  }
+  const rows: [string, string][] = [
+    ['trial', String(best.number)],
+    ['value', String(best.value)],
+    ...Object.entries(best.params).map(([k, v]) => [k, showValue(v)] as [string, string]),
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  lines.push('best trial:');
+  for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One line for a finished trial, for logs when there is no progress bar. */
+export function formatTrialLine(trial: FrozenTrial): string {
+  const params = Object.entries(trial.params)
+    .map(([k, v]) => `${k}=${showValue(v)}`)
+    .join(' ');
+  const outcome =
+    trial.state === 'failed'
+      ? `failed: ${trial.error ?? 'unknown error'}`
+      : `${trial.state} ${trial.value ?? ''}`.trim();
+  return `trial ${trial.number} ${outcome} | ${params}\n`;
+}

@@ -1,0 +1,37 @@
+import { CliError } from './errors.js';
+
+const usage = (message: string) => new CliError(message, { exitCode: 2 });
+
+/** `--name` as an integer ≥ `min`. */
+export function parseInteger(name: string, raw: string, min: number): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < min) {
+    throw usage(`--${name} (${raw}) must be an integer ≥ ${min}`);
+  }
+  return value;
+}
+
+/** `--name` as a finite number > 0. */
+export function parsePositive(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw usage(`--${name} (${raw}) must be a number > 0`);
+  }
+  return value;
+}
+
+/** `--resolution 5` or `--resolution lr=5,momentum=3`. */
+export function parseResolution(raw: string): number | Record<string, number> {
+  if (!raw.includes('=')) return parseInteger('resolution', raw, 2);
+  const out: Record<string, number> = {};
+  for (const part of raw.split(',')) {
+    const [name, value, ...rest] = part.split('=');
+    if (!name || value === undefined || rest.length > 0) {
+      throw usage(
+        `--resolution (${raw}) must be a number or name=number pairs like lr=5,momentum=3`,
+      );
+    }
+    out[name.trim()] = parseInteger(`resolution ${name.trim()}`, value, 2);
+  }
+  return out;
+}

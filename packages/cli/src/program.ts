@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Study } from '@webtune/core';
+import { SingleBar } from 'cli-progress';
+import { Command, CommanderError } from 'commander';
+import { CliError, firstLine } from './errors.js';
+import { formatBest, formatTrialLine, stateCounts } from './output.js';
+import { parseInteger, parsePositive, parseResolution } from './parse.js';
+import { renderReport } from './report.js';
+import { DEFAULT_STRATEGY, runStudyModule } from './run.js';
+import { STRATEGIES, type StrategyFlags } from './strategies.js';
+
+/** Where the command writes and what it resolves paths against. */
+export interface CliIO {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  cwd: string;
+  /** Aborted on Ctrl-C by `cli.ts`; the study stops and the outputs are still written. */
+  signal?: AbortSignal;
+}
+
+interface RunFlags {
+  strategy: string;
+  trials?: string;
+  seed?: string;
+  concurrency?: string;
+  timeout?: string;
+  out?: string;
+  csv?: string;
+  html?: string;
+  quiet?: boolean;
+  resolution?: string;
+  shuffle?: boolean;
+  acquisition?: string;
+  kernel?: string;
+  candidates?: string;
+  startup?: string;
+  backend?: string;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    return String(pkg.version);
+  } catch {
+    return 'unknown';
+  }
+}
+
+function strategyFlags(flags: RunFlags): StrategyFlags {
+  const out: StrategyFlags = {};
+  if (flags.resolution !== undefined) out.resolution = parseResolution(flags.resolution);
+  if (flags.shuffle !== undefined) out.shuffle = flags.shuffle;
+  if (flags.acquisition !== undefined) out.acquisition = flags.acquisition;
+  if (flags.kernel !== undefined) out.kernel = flags.kernel;
+  if (flags.candidates !== undefined)
+    out.candidates = parseInteger('candidates', flags.candidates, 1);
+  if (flags.startup !== undefined) out.startup = parseInteger('startup', flags.startup, 0);
+  if (flags.backend !== undefined) out.backend = flags.backend;
+  return out;
+}
+
+async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promise<number> {
+  const trials = flags.trials === undefined ? undefined : parseInteger('trials', flags.trials, 1);
+  const seed = flags.seed === undefined ? 0 : parseInteger('seed', flags.seed, 0);
+  const concurrency =
+    flags.concurrency === undefined ? 1 : parseInteger('concurrency', flags.concurrency, 1);
+  const timeoutMs =
+    flags.timeout === undefined ? undefined : parsePositive('timeout', flags.timeout) * 1000;
+  const strategyOptions = strategyFlags(flags);
+  const showBar = !flags.quiet && io.stderr.isTTY === true;
+  const logLines = !flags.quiet && !showBar;
+
+  let bar: SingleBar | undefined;
+  let bestText = '-';
+  const started = Date.now();
+  let study: Study;
+  try {
+    study = await runStudyModule(modulePath, {
+      strategy: flags.strategy,
+      strategyOptions,
+      seed,
+      concurrency,
+      cwd: io.cwd,
+      ...(trials === undefined ? {} : { trials }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(io.signal === undefined ? {} : { signal: io.signal }),
+      onStart: (_study, module, budget) => {
+        if (!showBar) return;
+        const size = module.space.size();
+        const total = flags.strategy === 'exhaustive' ? Math.min(budget, size) : budget;
+        bar = new SingleBar({
+          stream: io.stderr as NodeJS.WritableStream,
+          format:
+            'webtune {bar} {value}/{total} trials | best {best} | {failed} failed | {eta_formatted}',
+          hideCursor: true,
+          clearOnComplete: true,
+        });
+        bar.start(total, 0, { best: bestText, failed: 0 });
+      },
+      onTrialComplete: (trial, current) => {
+        const best = current.bestTrial;
+        if (best?.value !== undefined) bestText = String(best.value);
+        if (bar) {
+          bar.increment(1, { best: bestText, failed: stateCounts(current.trials).failed });
+        } else if (logLines) {
+          io.stderr.write(formatTrialLine(trial));
+        }
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
+
+  const json = study.toJSON();
+  if (flags.out) await writeFile(resolve(io.cwd, flags.out), `${JSON.stringify(json, null, 2)}\n`);
+  if (flags.csv) await writeFile(resolve(io.cwd, flags.csv), study.toCSV());
+  if (flags.html) await writeFile(resolve(io.cwd, flags.html), renderReport(json));
+
+  io.stdout.write(formatBest(study, flags.strategy));
+  if (!flags.quiet) {
+    io.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  if (study.bestTrial === undefined) {
+    const failed = study.trials.find((t) => t.state === 'failed');
+    throw new CliError(
+      `no trial completed${failed?.error ? ` (trial ${failed.number} failed: ${failed.error})` : ''}`,
+    );
+  }
+  return 0;
+}
+
+/** The `webtune` command as a commander program writing to `io`; `main` runs it. */
+export function createProgram(io: CliIO, done: (code: number) => void): Command {
+  const program = new Command('webtune')
+    .description('Hyperparameter optimisation for TypeScript: run studies and benchmarks')
+    .version(version())
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => {},
+    });
+
+  program
+    .command('run')
+    .description(
+      'run a study module: an ES module exporting space, objective and optionally direction, trials',
+    )
+    .argument('<study-module>', 'path to the module, relative to the current directory')
+    .option(
+      '-s, --strategy <name>',
+      `search strategy: ${Object.keys(STRATEGIES).join(', ')}`,
+      DEFAULT_STRATEGY,
+    )
+    .option('-n, --trials <n>', "trial budget (default: the module's trials export, else 100)")
+    .option('--seed <s>', 'seed of every random choice (default 0)')
+    .option('-c, --concurrency <k>', 'trials in flight at once (default 1)')
+    .option('--timeout <sec>', 'stop after this many seconds')
+    .option('-o, --out <file>', 'write the study as JSON')
+    .option('--csv <file>', 'write the trials as CSV')
+    .option('--html <file>', 'write an HTML report')
+    .option('-q, --quiet', 'no progress output')
+    .option('--resolution <r>', 'grid: values per numeric parameter, or name=r,name=r')
+    .option('--shuffle', 'exhaustive, grid: visit in a seeded random order')
+    .option('--acquisition <name>', 'bayesian: acquisition function (ei, logEI, pi, ucb)')
+    .option('--kernel <name>', 'bayesian, gradient: GP kernel (matern52, rbf)')
+    .option('--candidates <n>', 'bayesian: quasi-random candidates scored per suggestion')
+    .option('--startup <n>', 'bayesian, gradient: Sobol trials before the model takes over')
+    .option('--backend <name>', 'bayesian, gradient: GP backend (cpu, webgpu, auto)')
+    .action(async (modulePath: string, flags: RunFlags) => {
+      done(await runCommand(modulePath, flags, io));
+    });
+
+  return program;
+}
+
+/**
+ * Runs the command line (without the `node webtune` prefix) and resolves to the exit status.
+ * Problems become one line on stderr: `webtune: <what is wrong>`.
+ */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  let code = 0;
+  const program = createProgram(io, (c) => {
+    code = c;
+  });
+  if (argv.length === 0) {
+    io.stderr.write(program.helpInformation());
+    return 2;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      io.stderr.write(`webtune: ${firstLine(error).replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    io.stderr.write(`webtune: ${firstLine(error)}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
+  }
+}

@@ -1,0 +1,64 @@
+import type { FrozenTrial, Study } from '@webtune/core';
+import { createStudy } from '@webtune/core';
+import { createStrategy, type StrategyFlags } from './strategies.js';
+import { loadStudyModule, type StudyModule } from './studyModule.js';
+
+/** Options of {@link runStudyModule}; every field is optional. */
+export interface RunOptions {
+  /** Strategy name (see `STRATEGIES`). Default 'sobol'. */
+  strategy?: string;
+  /** Options for the strategy (`resolution`, `shuffle`, and the model options of bayesian/gradient). */
+  strategyOptions?: StrategyFlags;
+  /** Trial budget. Default: the module's `trials` export, else 100. Exhaustive and grid stop earlier when done. */
+  trials?: number;
+  /** The study's seed. Default 0. */
+  seed?: number;
+  /** Trials in flight at once. Default 1. */
+  concurrency?: number;
+  /** Stop starting trials after this many milliseconds and abort the running ones. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Directory the module path is resolved against. Default `process.cwd()`. */
+  cwd?: string;
+  /** Called once the study is created, before the first trial (e.g. to start a progress bar). */
+  onStart?: (study: Study, module: StudyModule, budget: number) => void;
+  onTrialComplete?: (trial: FrozenTrial, study: Study) => void;
+}
+
+/** The default strategy of `webtune run`. */
+export const DEFAULT_STRATEGY = 'sobol';
+/** The default budget when neither the options nor the module give one. */
+export const DEFAULT_TRIALS = 100;
+
+/**
+ * Loads a study module (see `loadStudyModule`), builds the strategy, runs `study.optimize` and
+ * resolves to the finished study. Everything `webtune run` does except printing and writing files.
+ */
+export async function runStudyModule(path: string, options: RunOptions = {}): Promise<Study> {
+  const strategyName = options.strategy ?? DEFAULT_STRATEGY;
+  // Build the strategy first: bad options fail before the module (and any work in it) loads.
+  const strategy = createStrategy(strategyName, options.strategyOptions ?? {});
+  const module = await loadStudyModule(path, options.cwd);
+  const budget = options.trials ?? module.trials ?? DEFAULT_TRIALS;
+  const study = createStudy({
+    space: module.space,
+    strategy,
+    direction: module.direction,
+    seed: options.seed ?? 0,
+  });
+  options.onStart?.(study, module, budget);
+  try {
+    await study.optimize(module.objective, {
+      trials: budget,
+      concurrency: options.concurrency ?? 1,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onTrialComplete === undefined
+        ? {}
+        : { onTrialComplete: (trial: FrozenTrial) => options.onTrialComplete!(trial, study) }),
+    });
+  } finally {
+    strategy.destroy?.();
+  }
+  return study;
+}
