@@ -76,32 +76,48 @@ export interface FitOptions {
   /** L-BFGS iteration cap per start. Default 100 on full refits, 30 on warm-only refits. */
   maxIterations?: number;
   /**
-   * Fixed noise variance in standardised units; undefined learns it (with the GP's prior).
-   * Deterministic objectives can set a small value such as 1e-6.
+   * Noise variance in standardised units: a number fixes it; 'learn' fits it (floor 1e-6, as
+   * Optuna); 'auto' (default) fits it on full refits and, when the fit puts it at the floor
+   * (the data look noise-free), fixes it at {@link NOISE_FREE} until the next full refit, so the
+   * GP interpolates exactly and the search can resolve regrets far below the floor (branin's 1e-6).
    */
-  noise?: number;
+  noise?: number | 'auto' | 'learn';
   /** Hyperparameter prior of @webtune/gp's fit: 'optuna' (default) or 'dimensionScaled'. */
   prior?: GPPrior;
 }
 
+/** The noise variance (standardised units) used once the data look noise-free, as sklearn's default alpha. */
+export const NOISE_FREE = 1e-10;
+
+/** What fitting keeps between suggestions. */
+export interface FitState {
+  params?: KernelParams;
+  /** Set by 'auto' noise when the last full refit put the noise at the floor. */
+  noiseFree?: boolean;
+}
+
 /**
- * Fits the GP on the history. Full refits (see {@link FitOptions.refitEvery}) run @webtune/gp's
- * multi-start fit; in between, only the previous fit's parameters are polished by L-BFGS, which
- * is what keeps the per-trial overhead low.
+ * Fits the GP on the history and updates `state`. Full refits (see {@link FitOptions.refitEvery})
+ * run @webtune/gp's multi-start fit; in between, only the previous fit's parameters are polished
+ * by L-BFGS, which is what keeps the per-trial overhead low.
  */
 export function fitModel(
   h: History,
   encoding: ModelEncoding,
-  previous: KernelParams | undefined,
+  state: FitState,
   options: FitOptions,
   random: () => number,
 ): FittedGP {
   const every = options.refitEvery ?? 10;
+  const previous = state.params;
   const warm =
     previous && previous.lengthscales.length === expectedLengthscales(encoding)
       ? previous
       : undefined;
   const full = !warm || h.n % every === 0;
+  const noise = options.noise ?? 'auto';
+  let fixed: number | undefined = typeof noise === 'number' ? noise : undefined;
+  let start = warm;
   if (full) {
     const fitOptions: Parameters<typeof gpModule.fitGP>[3] = {
       kernel: encoding.kernel,
@@ -110,23 +126,32 @@ export function fitModel(
       random,
     };
     if (warm) fitOptions.warmStart = warm;
-    if (options.noise !== undefined) fitOptions.fixedNoise = options.noise;
+    if (fixed !== undefined) fitOptions.fixedNoise = fixed;
     if (options.prior !== undefined) fitOptions.prior = options.prior;
-    return gpModule.fitGP(h.x, h.y, h.n, fitOptions);
+    const gp = gpModule.fitGP(h.x, h.y, h.n, fitOptions);
+    state.noiseFree = noise === 'auto' && gp.params.noise < 2 * gpModule.NOISE_FLOOR;
+    if (!state.noiseFree) {
+      state.params = gp.params;
+      return gp;
+    }
+    start = gp.params;
   }
+  if (noise === 'auto' && state.noiseFree) fixed = NOISE_FREE;
   const x = h.x.slice(0, h.n * encoding.modelDims);
   const { ys, mean, std } = gpModule.standardize(h.y, h.n);
   const objOptions: { fixedNoise?: number; prior?: GPPrior } = {};
-  if (options.noise !== undefined) objOptions.fixedNoise = options.noise;
+  if (fixed !== undefined) objOptions.fixedNoise = fixed;
   if (options.prior !== undefined) objOptions.prior = options.prior;
   const obj = gpModule.logPosteriorObjective(encoding.kernel, x, ys, h.n, objOptions);
-  const res = gpModule.minimizeBounded(obj.evaluate, obj.theta(warm), {
+  const res = gpModule.minimizeBounded(obj.evaluate, obj.theta(start!), {
     lower: obj.lower,
     upper: obj.upper,
     maxIterations: options.maxIterations ?? 30,
     pgtol: 1e-2,
   });
-  return gpModule.conditionGP(encoding.kernel, obj.params(res.x), x, h.n, ys, mean, std);
+  const params = Number.isFinite(res.f) ? obj.params(res.x) : obj.params(obj.theta(start!));
+  state.params = params;
+  return gpModule.conditionGP(encoding.kernel, params, x, h.n, ys, mean, std);
 }
 
 function expectedLengthscales(encoding: ModelEncoding): number {

@@ -502,14 +502,14 @@ export function enumerateSpace(
 
 /**
  * Maximises the acquisition over the space and returns the best configuration not in
- * `exclude`, or undefined when every configuration of a finite space is excluded.
+ * `exclude`; only when every configuration is excluded does it return an excluded one (the best).
  *
  * Finite spaces (given `finite`): every untried configuration is scored exactly. Otherwise: a
  * scrambled Sobol pool plus perturbations of the incumbents are scored on the backend; the best
  * `restarts` become starts, each polished by projected L-BFGS on its continuous dims and by a
  * local search over its discrete and categorical parameters.
  */
-export async function maximizeOverSpace(args: MaximizeArgs): Promise<Proposal | undefined> {
+export async function maximizeOverSpace(args: MaximizeArgs): Promise<Proposal> {
   const { space, encoding, gp, backend, acquisition, exclude } = args;
   const D = space.dims;
   const o = args.options ?? {};
@@ -517,7 +517,8 @@ export async function maximizeOverSpace(args: MaximizeArgs): Promise<Proposal | 
     const f = args.finite;
     const idx: number[] = [];
     for (let i = 0; i < f.keys.length; i++) if (!exclude.has(f.keys[i]!)) idx.push(i);
-    if (idx.length === 0) return undefined;
+    // Every configuration tried: repeating the most promising one is all that is left.
+    if (idx.length === 0) for (let i = 0; i < f.keys.length; i++) idx.push(i);
     const md = encoding.modelDims;
     const xc = new Float64Array(idx.length * md);
     idx.forEach((src, i) => {
@@ -582,7 +583,7 @@ export async function maximizeOverSpace(args: MaximizeArgs): Promise<Proposal | 
     if (!exclude.has(space.key(config)))
       return { config, point: space.encode(config), value: Number.NaN };
   }
-  return undefined;
+  return polished[0]!;
 }
 
 /**

@@ -76,6 +76,7 @@ interface ModelState {
   encodingFor?: unknown;
   finite?: EnumeratedSpace | undefined;
   params?: KernelParams;
+  noiseFree?: boolean;
   backend?: SurrogateBackend;
 }
 
@@ -121,8 +122,29 @@ export function validateModelOptions(prefix: string, o: BayesianOptions): void {
   if (o.seed !== undefined && !Number.isInteger(o.seed))
     throw new Error(`${prefix}.seed: ${o.seed} must be an integer`);
   const fit = o.fit ?? {};
-  if (fit.noise !== undefined && !(fit.noise > 0 && Number.isFinite(fit.noise))) {
-    throw new Error(`${prefix}.fit.noise: ${fit.noise} must be finite and > 0`);
+  if (
+    fit.noise !== undefined &&
+    fit.noise !== 'auto' &&
+    fit.noise !== 'learn' &&
+    !(typeof fit.noise === 'number' && fit.noise >= 0 && Number.isFinite(fit.noise))
+  ) {
+    throw new Error(
+      `${prefix}.fit.noise: ${String(fit.noise)} must be 'auto', 'learn' or a finite number ≥ 0`,
+    );
+  }
+  for (const [name, v, min] of [
+    ['restarts', fit.restarts, 0],
+    ['refitEvery', fit.refitEvery, 1],
+    ['maxIterations', fit.maxIterations, 1],
+  ] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min)) {
+      throw new Error(`${prefix}.fit.${name}: ${v} must be an integer ≥ ${min}`);
+    }
+  }
+  if (fit.prior !== undefined && fit.prior !== 'optuna' && fit.prior !== 'dimensionScaled') {
+    throw new Error(
+      `${prefix}.fit.prior: '${String(fit.prior)}' must be 'optuna' or 'dimensionScaled'`,
+    );
   }
 }
 
@@ -194,14 +216,14 @@ export function bayesian(options: BayesianOptions = {}): Strategy {
     name: 'bayesian',
     async suggest(context) {
       startup ??= resolveStartup(o, context.space.names.length);
+      // Resolved before the start-up design, so an unavailable backend fails on the first call.
+      state.backend ??= await resolveBackend(o.backend ?? 'cpu', o.surrogateBackend);
       const early = await startupSuggest(context, startup.strategy, startup.trials);
       if (early) return early;
       const encoding = ensureEncoding(state, context, o);
-      state.backend ??= await resolveBackend(o.backend ?? 'cpu', o.surrogateBackend);
       const rng = createRng(o.seed ?? context.seed).fork(`bayesian:${context.trials.length}`);
       const history = readHistory(context, encoding);
-      const gp0 = fitModel(history, encoding, state.params, o.fit ?? {}, () => rng.random());
-      state.params = gp0.params;
+      const gp0 = fitModel(history, encoding, state, o.fit ?? {}, () => rng.random());
       return proposeBatch(context, history, encoding, gp0, state, o, rng);
     },
     destroy() {
@@ -253,7 +275,6 @@ async function proposeBatch(
       options: acqOptions,
       ...(state.finite ? { finite: state.finite } : {}),
     });
-    if (!proposal) break;
     out.push(proposal.config);
     exclude.add(space.key(proposal.config));
     if (j + 1 < context.count) model = believe(model, [encoding.toModel(proposal.point)]);

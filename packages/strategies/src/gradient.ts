@@ -106,6 +106,7 @@ export function gradient(options: GradientOptions = {}): Strategy {
     encodingFor?: unknown;
     finite?: EnumeratedSpace | undefined;
     params?: KernelParams;
+    noiseFree?: boolean;
     backend?: SurrogateBackend;
   } = {};
   let startup: { strategy: Strategy; trials: number } | undefined;
@@ -118,8 +119,7 @@ export function gradient(options: GradientOptions = {}): Strategy {
       const encoding = ensureEncoding(state, context, o);
       const rng = createRng(o.seed ?? context.seed).fork(`gradient:${context.trials.length}`);
       const history = readHistory(context, encoding);
-      const gp = fitModel(history, encoding, state.params, o.fit ?? {}, () => rng.random());
-      state.params = gp.params;
+      const gp = fitModel(history, encoding, state, o.fit ?? {}, () => rng.random());
       return descendBatch(context, gp, encoding, history, state, o, rng);
     },
     destroy() {
@@ -273,7 +273,6 @@ async function descendBatch(
       exclude,
       ...(state.finite ? { finite: state.finite } : {}),
     });
-    if (!p) break;
     out.push(p.config);
     exclude.add(space.key(p.config));
     taken.push(encoding.toModel(p.point));

@@ -1,0 +1,192 @@
+import type { FrozenTrial, Strategy } from '@webtune/core';
+import { type Config, createSpace, type Space } from '@webtune/space';
+import { describe, expect, it } from 'vitest';
+import { bayesian } from './bayesian.js';
+import { random } from './random.js';
+import { describeStrategyConformance } from './testing/conformance.js';
+
+/** Small pools keep the conformance runs fast; the behaviour tests below use the defaults. */
+const SMALL = { candidates: 256, localCandidates: 64, restarts: 2, startupTrials: 4 } as const;
+
+describeStrategyConformance(
+  'bayesian',
+  (seed) => bayesian(seed === undefined ? SMALL : { ...SMALL, seed }),
+  { budget: 12, timeout: 60_000 },
+);
+
+const BRANIN = createSpace({
+  x1: { type: 'float', low: -5, high: 10 },
+  x2: { type: 'float', low: 0, high: 15 },
+});
+const BRANIN_MIN = 5 / (4 * Math.PI);
+function branin({ x1, x2 }: Config): number {
+  const a = x1 as number;
+  const b = x2 as number;
+  const q = b - (5.1 / (4 * Math.PI ** 2)) * a * a + (5 / Math.PI) * a - 6;
+  return q * q + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(a) + 10;
+}
+
+const SEED_GRID = createSpace({
+  lr: { type: 'categorical', choices: [0.001, 0.01, 0.1, 1] },
+  batch: { type: 'categorical', choices: [32, 64, 128, 256] },
+  hidden: { type: 'categorical', choices: [64, 128, 256, 512] },
+});
+function seedGrid({ lr, batch, hidden }: Config): number {
+  const u = Math.log10(lr as number);
+  const v = Math.log2((batch as number) / 32);
+  const w = Math.log2((hidden as number) / 64);
+  const du = u - (-2.3 + 0.35 * v);
+  const dw = w - 2.3;
+  const loss =
+    lr === 1 && (batch as number) <= 64
+      ? 2.303
+      : 0.1 + 0.08 * du * du + 0.03 * dw * dw + 0.012 * v + 0.01 * du * dw;
+  return loss + 0.003 * Math.sin(1.7 + 2.1 * u + 3.3 * v + 5.9 * w);
+}
+
+function trial(number: number, params: Config, value?: number): FrozenTrial {
+  return {
+    number,
+    params,
+    state: value === undefined ? 'running' : 'complete',
+    ...(value === undefined ? {} : { value }),
+    intermediate: [],
+    userAttrs: {},
+    startedAt: 0,
+  };
+}
+
+/** Runs `budget` sequential trials and returns the objective values in order. */
+async function run(
+  strategy: Strategy,
+  space: Space,
+  f: (c: Config) => number,
+  budget: number,
+  seed: number,
+): Promise<number[]> {
+  const trials: FrozenTrial[] = [];
+  for (let i = 0; i < budget; i++) {
+    const [params] = await strategy.suggest({
+      space,
+      direction: 'minimize',
+      trials,
+      count: 1,
+      seed,
+    });
+    if (!params) break;
+    trials.push(trial(i, params, f(params)));
+  }
+  return trials.map((t) => t.value!);
+}
+
+const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+
+describe('bayesian', () => {
+  it('beats random search on branin at 30 evaluations (median regret over seeds 0..2)', async () => {
+    const regret = async (make: () => Strategy) => {
+      const r: number[] = [];
+      for (const seed of [0, 1, 2])
+        r.push(Math.min(...(await run(make(), BRANIN, branin, 30, seed))) - BRANIN_MIN);
+      return median(r);
+    };
+    const bo = await regret(() => bayesian());
+    const rs = await regret(() => random());
+    expect(bo).toBeLessThan(rs / 100);
+    expect(bo).toBeLessThan(1e-2);
+  }, 60_000);
+
+  it('finds the seed grid optimum within its 60-evaluation budget, never repeating a configuration', async () => {
+    for (const seed of [0, 1, 2]) {
+      const values = await run(bayesian(), SEED_GRID, seedGrid, 60, seed);
+      expect(Math.min(...values)).toBe(0.10937336327052119);
+      // The 64 values are distinct, so distinct values mean distinct configurations.
+      expect(new Set(values).size).toBe(values.length);
+      expect(values.indexOf(0.10937336327052119)).toBeLessThan(40);
+    }
+  }, 60_000);
+
+  it('spreads a batch by kriging believer: distinct points, away from pending trials', async () => {
+    const trials: FrozenTrial[] = [];
+    const history: FrozenTrial[] = [];
+    const s2 = bayesian({ seed: 3 });
+    for (let i = 0; i < 8; i++) {
+      const [p] = await s2.suggest({
+        space: BRANIN,
+        direction: 'minimize',
+        trials: history,
+        count: 1,
+        seed: 3,
+      });
+      history.push(trial(i, p!, branin(p!)));
+    }
+    const [pending] = await s2.suggest({
+      space: BRANIN,
+      direction: 'minimize',
+      trials: history,
+      count: 1,
+      seed: 3,
+    });
+    trials.push(...history, trial(8, pending!));
+    const batch = await s2.suggest({
+      space: BRANIN,
+      direction: 'minimize',
+      trials,
+      count: 4,
+      seed: 3,
+    });
+    expect(batch).toHaveLength(4);
+    const pts = [...batch, pending!].map((c) => BRANIN.encode(c));
+    let minDist = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < pts.length; i++) {
+      for (let j = 0; j < i; j++) {
+        minDist = Math.min(
+          minDist,
+          Math.hypot(pts[i]![0]! - pts[j]![0]!, pts[i]![1]! - pts[j]![1]!),
+        );
+      }
+    }
+    expect(minDist).toBeGreaterThan(1e-3);
+  }, 60_000);
+
+  it('maximises when the study maximises', async () => {
+    const strategy = bayesian({ seed: 1 });
+    const trials: FrozenTrial[] = [];
+    const space = createSpace({ x: { type: 'float', low: 0, high: 1 } });
+    for (let i = 0; i < 15; i++) {
+      const [p] = await strategy.suggest({
+        space,
+        direction: 'maximize',
+        trials,
+        count: 1,
+        seed: 1,
+      });
+      trials.push(trial(i, p!, -(((p!.x as number) - 0.3) ** 2)));
+    }
+    const best = Math.max(...trials.map((t) => t.value!));
+    expect(best).toBeGreaterThan(-1e-6);
+  }, 30_000);
+
+  it('rejects bad options before any work, naming the option and value', () => {
+    expect(() => bayesian({ acquisition: 'foo' as never })).toThrow(/bayesian\.acquisition: 'foo'/);
+    expect(() => bayesian({ kernel: 'linear' as never })).toThrow(/bayesian\.kernel: 'linear'/);
+    expect(() => bayesian({ candidates: 0 })).toThrow(/bayesian\.candidates: 0/);
+    expect(() => bayesian({ startup: 1.5 })).toThrow(/bayesian\.startupTrials: 1\.5/);
+    expect(() => bayesian({ backend: 'tpu' as never })).toThrow(/bayesian\.backend: 'tpu'/);
+    expect(() => bayesian({ xi: -1 })).toThrow(/bayesian\.xi: -1/);
+    expect(() => bayesian({ fit: { noise: -1 } })).toThrow(/bayesian\.fit\.noise: -1/);
+  });
+
+  it("says so when backend: 'webgpu' is asked for and this build has none", async () => {
+    const gp = await import('@webtune/gp');
+    if ('createSurrogateBackend' in gp) return;
+    await expect(
+      bayesian({ backend: 'webgpu' }).suggest({
+        space: BRANIN,
+        direction: 'minimize',
+        trials: [],
+        count: 1,
+        seed: 0,
+      }),
+    ).rejects.toThrow(/webgpu' is not available/);
+  });
+});
