@@ -18,6 +18,10 @@ export {
   noPruner,
   type PercentilePrunerOptions,
   percentilePruner,
+  type SuccessiveHalvingPrunerOptions,
+  successiveHalvingPruner,
+  type ThresholdPrunerOptions,
+  thresholdPruner,
 } from './pruners.js';
 export { createRng, type Rng } from './rng.js';
 export { memoryStorage } from './storage.js';

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { medianPruner, noPruner, percentile, percentilePruner } from './pruners.js';
-import type { Direction, FrozenTrial, TrialState } from './types.js';
+import {
+  medianPruner,
+  noPruner,
+  percentile,
+  percentilePruner,
+  successiveHalvingPruner,
+  thresholdPruner,
+} from './pruners.js';
+import type { Direction, FrozenTrial, Pruner, TrialState } from './types.js';
 
 let next = 0;
 function trial(state: TrialState, values: number[] | Record<number, number>): FrozenTrial {
@@ -18,7 +25,7 @@ function trial(state: TrialState, values: number[] | Record<number, number>): Fr
 }
 
 const ask = (
-  pruner: ReturnType<typeof medianPruner>,
+  pruner: Pruner,
   t: FrozenTrial,
   others: FrozenTrial[],
   direction: Direction = 'minimize',
@@ -126,5 +133,87 @@ describe('medianPruner (Optuna semantics)', () => {
 
   it('noPruner never prunes', () => {
     expect(ask(noPruner(), trial('running', [1e9]), history)).toBe(false);
+  });
+});
+
+describe('thresholdPruner', () => {
+  it('prunes when the latest value leaves [lower, upper]', () => {
+    const p = thresholdPruner({ upper: 2 });
+    expect(ask(p, trial('running', [1, 3]), [])).toBe(true);
+    expect(ask(p, trial('running', [3, 1]), [])).toBe(false); // only the latest value counts
+    const q = thresholdPruner({ lower: 0.5, upper: 2, warmupSteps: 2 });
+    expect(ask(q, trial('running', [9, 9]), [])).toBe(false); // warm-up
+    expect(ask(q, trial('running', [1, 1, 0.1]), [])).toBe(true);
+    expect(ask(q, trial('running', [1, 1, 1]), [])).toBe(false);
+    expect(() => thresholdPruner({})).toThrow('thresholdPruner: give lower, upper or both');
+    expect(() => thresholdPruner({ lower: 2, upper: 1 })).toThrow(
+      'thresholdPruner: lower (2) must be <= upper (1)',
+    );
+  });
+});
+
+describe('successiveHalvingPruner (ASHA)', () => {
+  // rungs at steps 1, 2, 4, 8 … (minResource 1, η 2)
+  const p = successiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
+
+  it('promotes the top 1/η at a rung and prunes the rest (minimize)', () => {
+    const others = [
+      trial('complete', [9, 1, 1]),
+      trial('running', [9, 2]),
+      trial('pruned', [9, 5]),
+    ];
+    // rung 0 (step 1): values 1, 2, 5 and ours; n = 4 → the best 2 go on: threshold 2
+    expect(ask(p, trial('running', [9, 1.5]), others)).toBe(false);
+    expect(ask(p, trial('running', [9, 2]), others)).toBe(false);
+    expect(ask(p, trial('running', [9, 3]), others)).toBe(true);
+  });
+
+  it('mirrors for maximisation', () => {
+    const others = [
+      trial('complete', [0, 9, 9]),
+      trial('running', [0, 8]),
+      trial('pruned', [0, 1]),
+    ];
+    expect(ask(p, trial('running', [0, 8.5]), others, 'maximize')).toBe(false);
+    expect(ask(p, trial('running', [0, 2]), others, 'maximize')).toBe(true);
+  });
+
+  it('with fewer than η values the best one only is promoted', () => {
+    const others = [trial('complete', [9, 1])];
+    expect(ask(p, trial('running', [9, 0.5]), others)).toBe(false);
+    expect(ask(p, trial('running', [9, 1.5]), others)).toBe(true);
+  });
+
+  it('checks only the rungs reached by the latest report', () => {
+    const others = [trial('complete', [9, 1, 1, 1, 1]), trial('complete', [9, 2, 2, 2, 0])];
+    // step 3 is between rungs 2 and 4: nothing to check, even though the trial is worst at rung 1
+    expect(ask(p, trial('running', [9, 5, 5, 5]), others)).toBe(false);
+    // step 4 reaches rung 2: values 1, 0 and ours (0.5) → n = 3, best 1 goes on → pruned
+    expect(ask(p, trial('running', [9, 5, 5, 5, 0.5]), others)).toBe(true);
+    expect(ask(p, trial('running', [9, 5, 5, 5, -1]), others)).toBe(false);
+  });
+
+  it('uses the first report at or after the rung step for sparse reports', () => {
+    const others = [trial('complete', { 0: 9, 3: 1 }), trial('complete', { 0: 9, 1: 4 })];
+    // rung 1 (step 1): the others' values are 1 (reported at step 3) and 4 → with ours 3: best 1 → prune
+    expect(ask(p, trial('running', { 0: 9, 1: 3 }), others)).toBe(true);
+    expect(ask(p, trial('running', { 0: 9, 1: 0.5 }), others)).toBe(false);
+  });
+
+  it('auto minResource waits for a completed trial', () => {
+    const auto = successiveHalvingPruner({ reductionFactor: 2 });
+    expect(ask(auto, trial('running', [9, 9]), [trial('running', [1, 1])])).toBe(false);
+    expect(ask(auto, trial('running', [9, 9]), [trial('complete', [1, 1])])).toBe(true);
+  });
+
+  it('bootstrapCount prunes until a rung has enough values, and options are validated', () => {
+    const b = successiveHalvingPruner({ minResource: 1, reductionFactor: 2, bootstrapCount: 2 });
+    expect(ask(b, trial('running', [9, 0]), [trial('complete', [9, 5])])).toBe(true);
+    expect(
+      ask(b, trial('running', [9, 0]), [trial('complete', [9, 5]), trial('complete', [9, 6])]),
+    ).toBe(false);
+    expect(() => successiveHalvingPruner({ reductionFactor: 1 })).toThrow(
+      'successiveHalvingPruner: reductionFactor (1) must be an integer >= 2',
+    );
   });
 });

@@ -62,10 +62,7 @@ export function percentilePruner(
       const steps = trial.intermediate.map((r) => r.step);
       const step = Math.max(...steps);
       if (step < warmupSteps) return false;
-      const nearestPruningStep =
-        Math.floor((step - warmupSteps) / intervalSteps) * intervalSteps + warmupSteps;
-      const secondLast = steps.reduce((m, s) => (s > m && s !== step ? s : m), -1);
-      if (secondLast >= nearestPruningStep) return false;
+      if (!isFirstInInterval(steps, step, warmupSteps, intervalSteps)) return false;
       const best = bestIntermediate(trial, direction);
       const atStep = completed
         .map((t) => t.intermediate.find((r) => r.step === step)?.value)
@@ -75,6 +72,19 @@ export function percentilePruner(
       return direction === 'maximize' ? best < q : best > q;
     },
   };
+}
+
+/** Optuna's rule: `step` is the first report at or after the latest pruning step. */
+function isFirstInInterval(
+  steps: readonly number[],
+  step: number,
+  warmupSteps: number,
+  intervalSteps: number,
+): boolean {
+  const nearestPruningStep =
+    Math.floor((step - warmupSteps) / intervalSteps) * intervalSteps + warmupSteps;
+  const secondLast = steps.reduce((m, s) => (s > m && s !== step ? s : m), -1);
+  return secondLast < nearestPruningStep;
 }
 
 function bestIntermediate(trial: FrozenTrial, direction: Direction): number {
@@ -89,4 +99,131 @@ function bestIntermediate(trial: FrozenTrial, direction: Direction): number {
  */
 export function medianPruner(options: PercentilePrunerOptions = {}): Pruner {
   return percentilePruner({ ...options, percentile: 50 }, 'median');
+}
+
+/** Options of {@link thresholdPruner}. At least one of `lower`, `upper`. */
+export interface ThresholdPrunerOptions {
+  /** Prune when the latest intermediate value is below this. */
+  lower?: number;
+  /** Prune when the latest intermediate value is above this. */
+  upper?: number;
+  /** Default 0. */
+  warmupSteps?: number;
+  /** Default 1. */
+  intervalSteps?: number;
+}
+
+/**
+ * Optuna's ThresholdPruner: prunes when the latest intermediate value leaves [lower, upper]
+ * (e.g. a loss that diverged), at the same pruning steps as {@link medianPruner}.
+ */
+export function thresholdPruner(options: ThresholdPrunerOptions): Pruner {
+  const lower = options.lower ?? Number.NEGATIVE_INFINITY;
+  const upper = options.upper ?? Number.POSITIVE_INFINITY;
+  if (options.lower === undefined && options.upper === undefined) {
+    throw new RangeError('thresholdPruner: give lower, upper or both');
+  }
+  for (const [k, v] of [
+    ['lower', options.lower],
+    ['upper', options.upper],
+  ] as const) {
+    if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v))) {
+      throw new RangeError(`thresholdPruner: ${k} (${String(v)}) must be a number`);
+    }
+  }
+  if (lower > upper) {
+    throw new RangeError(`thresholdPruner: lower (${lower}) must be <= upper (${upper})`);
+  }
+  const warmupSteps = checkCount('thresholdPruner', 'warmupSteps', options.warmupSteps ?? 0, 0);
+  const intervalSteps = checkCount(
+    'thresholdPruner',
+    'intervalSteps',
+    options.intervalSteps ?? 1,
+    1,
+  );
+  return {
+    name: 'threshold',
+    shouldPrune({ trial }) {
+      if (trial.intermediate.length === 0) return false;
+      const steps = trial.intermediate.map((r) => r.step);
+      const step = Math.max(...steps);
+      if (step < warmupSteps) return false;
+      if (!isFirstInInterval(steps, step, warmupSteps, intervalSteps)) return false;
+      const latest = trial.intermediate.find((r) => r.step === step)!.value;
+      return !(latest >= lower && latest <= upper);
+    },
+  };
+}
+
+/** Options of {@link successiveHalvingPruner}. */
+export interface SuccessiveHalvingPrunerOptions {
+  /**
+   * Steps before the first rung. Default 'auto': max(1, ⌊last step of the longest completed
+   * trial / 100⌋), and no pruning until a trial has completed.
+   */
+  minResource?: number | 'auto';
+  /** η: rung k is at step minResource·η^(minEarlyStoppingRate + k); the top 1/η go on. Default 4. */
+  reductionFactor?: number;
+  /** Default 0. */
+  minEarlyStoppingRate?: number;
+  /** Prune until a rung has more than this many values (this trial's included). Default 0. */
+  bootstrapCount?: number;
+}
+
+/**
+ * Optuna's SuccessiveHalvingPruner (asynchronous successive halving, ASHA). When a report reaches
+ * a rung's step, the trial goes on only if its value is among the best ⌊n/η⌋ (at least 1) of the
+ * n values recorded at that rung by all trials, running ones included. A trial's value at a rung
+ * is the value it reported at its first step ≥ the rung's step (Optuna stores the value seen when
+ * `shouldPrune()` ran then; with a check after every report they agree). Only rungs reached by the
+ * latest report are checked, so a trial promoted once is not judged again at that rung.
+ */
+export function successiveHalvingPruner(options: SuccessiveHalvingPrunerOptions = {}): Pruner {
+  const label = 'successiveHalvingPruner';
+  const auto = options.minResource === undefined || options.minResource === 'auto';
+  const fixedMin = auto ? 0 : checkCount(label, 'minResource', options.minResource, 1);
+  const eta = checkCount(label, 'reductionFactor', options.reductionFactor ?? 4, 2);
+  const rate = checkCount(label, 'minEarlyStoppingRate', options.minEarlyStoppingRate ?? 0, 0);
+  const bootstrap = checkCount(label, 'bootstrapCount', options.bootstrapCount ?? 0, 0);
+  const lastStep = (t: FrozenTrial) => t.intermediate.reduce((m, r) => Math.max(r.step, m), -1);
+  /** The value reported at the first step ≥ `at`, or undefined. */
+  const valueAt = (t: FrozenTrial, at: number): number | undefined => {
+    let best: { step: number; value: number } | undefined;
+    for (const r of t.intermediate) if (r.step >= at && (!best || r.step < best.step)) best = r;
+    return best?.value;
+  };
+  return {
+    name: 'successiveHalving',
+    shouldPrune({ trial, trials, direction }) {
+      if (trial.intermediate.length === 0) return false;
+      let minResource = fixedMin;
+      if (auto) {
+        const done = trials.filter((t) => t.state === 'complete' && t.intermediate.length > 0);
+        if (done.length === 0) return false;
+        minResource = Math.max(1, Math.floor(Math.max(...done.map(lastStep)) / 100));
+      }
+      const steps = trial.intermediate.map((r) => r.step);
+      const step = Math.max(...steps);
+      const previous = steps.reduce((m, s) => (s > m && s !== step ? s : m), -1);
+      for (let rung = 0; ; rung++) {
+        const rungStep = minResource * eta ** (rate + rung);
+        if (rungStep > step) return false;
+        if (rungStep <= previous) continue;
+        const value = valueAt(trial, rungStep)!;
+        const competing = trials
+          .filter((t) => t.number !== trial.number)
+          .map((t) => valueAt(t, rungStep))
+          .filter((v): v is number => v !== undefined);
+        competing.push(value);
+        if (competing.length <= bootstrap) return true;
+        competing.sort((a, b) => a - b);
+        const k = Math.max(0, Math.floor(competing.length / eta) - 1);
+        const promotable =
+          direction === 'maximize'
+            ? value >= competing[competing.length - 1 - k]!
+            : value <= competing[k]!;
+        if (!promotable) return true;
+      }
+    },
+  };
 }
