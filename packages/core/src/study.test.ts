@@ -283,6 +283,29 @@ describe('optimize', () => {
     expect(again).toEqual({ trials: 0, reason: 'aborted' });
   });
 
+  it('suggestions that arrive after a stop are kept for the next ask, not lost', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const slow: Strategy = {
+      name: 'slow',
+      async suggest({ space, count, trials }) {
+        calls++;
+        if (trials.length === 2) {
+          controller.abort();
+          await tick();
+        }
+        return Array.from({ length: count }, (_, i) => space.sample(createRng(trials.length + i)));
+      },
+    };
+    const study = createStudy({ space: spaceJSON, strategy: slow });
+    const r = await study.optimize((p) => x(p), { signal: controller.signal });
+    expect(r).toEqual({ trials: 2, reason: 'aborted' });
+    expect(calls).toBe(3);
+    const next = await study.ask();
+    expect(calls).toBe(3); // served from the buffer
+    expect(next?.params).toEqual(createSpace(spaceJSON).sample(createRng(2)));
+  });
+
   it('records TrialPruned as pruned, and the median pruner prunes bad curves', async () => {
     const configs = [1, 2, 3, 4, 0.5, 5].map((v) => ({ x: v, opt: 'adam' }));
     const study = createStudy({
