@@ -49,3 +49,8 @@ export {
 } from './posterior.js';
 export { dLogH, erf, erfc, erfcx, h, logH, logNormCdf, normCdf, normPdf } from './special.js';
 export type * from './types.js';
+export {
+  createSurrogateBackend,
+  DEFAULT_MIN_WORK,
+  type SurrogateBackendOptions,
+} from './webgpu/factory.js';

@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { scoreTopKSync } from '../cpuBackend.js';
+import { createWebGPUBackend } from './backend.js';
+import { problem } from './conformance.js';
+import { findAdapter } from './device.js';
+import { createSurrogateBackend } from './factory.js';
+
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) {
+  process.env.VK_ICD_FILENAMES = SWIFTSHADER;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('createSurrogateBackend', () => {
+  it("'cpu' is the exact backend", async () => {
+    const b = await createSurrogateBackend({ backend: 'cpu' });
+    expect(b.name).toBe('cpu');
+    b.destroy();
+  });
+
+  it("'auto' picks cpu on a fallback adapter (SwiftShader) and says why", async () => {
+    const b = await createSurrogateBackend({ backend: 'auto' });
+    expect(b.name).toBe('cpu');
+    expect(b.description).toMatch(
+      /^auto → cpu: the only WebGPU adapter is a fallback adapter \(google swiftshader/,
+    );
+    b.destroy();
+  });
+
+  it("'webgpu' runs on the adapter even when it is a fallback one", async () => {
+    const b = await createSurrogateBackend({ backend: 'webgpu' });
+    expect(b.name).toBe('webgpu');
+    expect(b.description).toContain('swiftshader');
+    expect(b.description).toContain('fallback adapter');
+    b.destroy();
+  });
+
+  it('rejects an unknown backend and a negative minWork before any work', async () => {
+    await expect(createSurrogateBackend({ backend: 'gpu' as 'cpu' })).rejects.toThrow(
+      "backend: 'gpu' must be 'webgpu', 'cpu' or 'auto'",
+    );
+    await expect(createSurrogateBackend({ minWork: -1 })).rejects.toThrow('minWork: -1 must be');
+  });
+
+  it("'webgpu' with an adapter that cannot give a device is an error, not a CPU fallback", async () => {
+    const found = await findAdapter();
+    const adapter = found!.adapter;
+    await adapter.requestDevice().then((d) => d.destroy());
+    // An adapter hands out one device; a second request must fail and the error must surface.
+    await expect(createSurrogateBackend({ backend: 'webgpu', adapter })).rejects.toThrow();
+  });
+});
+
+describe('webgpu backend on a caller-provided device', () => {
+  it('uses the device without destroying it, and falls back to the CPU after device loss', async () => {
+    const found = await findAdapter();
+    const device = await found!.adapter.requestDevice();
+    const backend = await createWebGPUBackend({ device });
+    const p = problem(7, 'matern52', 40, 3, 500);
+    const acq = { kind: 'ei', best: -0.5 } as const;
+    const before = await backend.scoreTopK(p.gp, p.xc, p.m, acq, 3);
+    expect(backend.lost).toBe(false);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    device.destroy();
+    await device.lost;
+    expect(backend.lost).toBe(true);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toContain('WebGPU device lost');
+    const after = await backend.scoreTopK(p.gp, p.xc, p.m, acq, 3);
+    const cpu = scoreTopKSync(p.gp, p.xc, p.m, acq, 3);
+    expect(Array.from(after.index)).toEqual(Array.from(cpu.index));
+    expect(Array.from(after.value)).toEqual(Array.from(cpu.value));
+    expect(before.index[0]).toBe(cpu.index[0]);
+    await backend.predict(p.gp, p.xc, p.m);
+    expect(warn).toHaveBeenCalledTimes(1);
+    backend.destroy();
+  }, 60_000);
+
+  it('validates inputs before any GPU work', async () => {
+    const backend = await createWebGPUBackend();
+    const p = problem(8, 'rbf', 10, 2, 20);
+    await expect(async () =>
+      backend.scoreTopK(p.gp, p.xc, p.m, { kind: 'ei', best: 0 }, 21),
+    ).rejects.toThrow('scoreTopK: k (21) must be an integer in [0, m = 20]');
+    await expect(async () => backend.predict(p.gp, p.xc, 30)).rejects.toThrow(
+      'xc: length 40 must be ≥ 30×2 = 60',
+    );
+    await expect(async () =>
+      backend.scoreTopK(p.gp, p.xc, p.m, { kind: 'ei', best: Number.NaN }, 1),
+    ).rejects.toThrow("acquisition.best: NaN must be finite for 'ei'");
+    backend.destroy();
+    await expect(async () => backend.predict(p.gp, p.xc, p.m)).rejects.toThrow(
+      'used after destroy()',
+    );
+  }, 60_000);
+
+  it('reuses the uploaded model across calls and reads k > 1024 through the full-readback path', async () => {
+    const backend = await createWebGPUBackend();
+    const p = problem(9, 'matern52', 30, 2, 1500);
+    const acq = { kind: 'ucb', best: 0 } as const;
+    const a = await backend.scoreTopK(p.gp, p.xc, p.m, acq, 1100);
+    const b = await backend.scoreTopK(p.gp, p.xc, p.m, acq, 5);
+    expect(Array.from(a.index.slice(0, 5))).toEqual(Array.from(b.index));
+    const cpu = scoreTopKSync(p.gp, p.xc, p.m, acq, 1);
+    expect(b.index[0]).toBe(cpu.index[0]);
+    backend.destroy();
+  }, 60_000);
+});
