@@ -26,9 +26,11 @@ export function objective({ lr, batch, hidden }) {
   const w = Math.log2(hidden / 64);
   const du = u - (-2.3 + 0.35 * v);
   const dw = w - 2.3;
+  // biome-ignore lint/suspicious/noApproximativeNumericConstant: the protocol's constant is exactly 2.303, not ln 10
+  const diverged = 2.303;
   let loss =
     lr === 1 && batch <= 64
-      ? 2.303
+      ? diverged
       : 0.1 + 0.08 * du * du + 0.03 * dw * dw + 0.012 * v + 0.01 * du * dw;
   loss += 0.003 * Math.sin(1.7 + 2.1 * u + 3.3 * v + 5.9 * w);
   return loss;

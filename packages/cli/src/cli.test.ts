@@ -48,7 +48,8 @@ function writeModule(name: string, source: string): string {
   return path;
 }
 
-describe('webtune (the built binary)', () => {
+// Each case spawns node; on a loaded 2-core machine a case can take seconds.
+describe('webtune (the built binary)', { timeout: 60_000 }, () => {
   it('is an executable ESM file with a node shebang', () => {
     expect(readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(statSync(cli).mode & 0o111).not.toBe(0);
