@@ -122,6 +122,10 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   if (!flags.quiet) {
     io.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
+  if (io.signal?.aborted) {
+    io.stderr.write(`webtune: interrupted after ${study.trials.length} trials\n`);
+    return 130;
+  }
   if (study.bestTrial === undefined) {
     const failed = study.trials.find((t) => t.state === 'failed');
     throw new CliError(

@@ -162,6 +162,34 @@ describe('main', () => {
     expect(stdout.text).toContain('no trial completed');
   });
 
+  it('stops on the abort signal (Ctrl-C), still writes the outputs and exits 130', async () => {
+    const path = join(dir, 'slow-main.mjs');
+    writeFileSync(
+      path,
+      `export const space = { x: { type: 'float', low: 0, high: 1 } };
+       export const objective = ({ x }, trial) => new Promise((res) => {
+         const t = setTimeout(() => res(x), 30);
+         trial.signal.addEventListener('abort', () => { clearTimeout(t); res(x); });
+       });`,
+    );
+    const controller = new AbortController();
+    const stdout = sink();
+    const stderr = sink();
+    const out = join(dir, 'interrupted.json');
+    setTimeout(() => controller.abort(), 150);
+    const code = await main(['run', path, '-n', '1000', '-q', '-o', out], {
+      stdout,
+      stderr,
+      cwd: dir,
+      signal: controller.signal,
+    });
+    expect(code).toBe(130);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.trials.length).toBeGreaterThan(0);
+    expect(json.trials.length).toBeLessThan(1000);
+    expect(stderr.text).toBe(`webtune: interrupted after ${json.trials.length} trials\n`);
+  });
+
   it('prints help with no arguments and the version with --version', async () => {
     const stdout = sink();
     const stderr = sink();
