@@ -45,27 +45,38 @@ export function acquisitionValues(
   }
   const res = out ?? new Float64Array(m);
   const target = best - xi;
-  switch (acq.kind) {
-    case 'ei':
-      for (let i = 0; i < m; i++) {
-        const s = Math.sqrt(variance[i]!);
-        res[i] = s * h((target - mean[i]!) / s);
-      }
-      break;
-    case 'logEI':
-      for (let i = 0; i < m; i++) {
-        const s = Math.sqrt(variance[i]!);
-        res[i] = Math.log(s) + logH((target - mean[i]!) / s);
-      }
-      break;
-    case 'pi':
-      for (let i = 0; i < m; i++) res[i] = normCdf((target - mean[i]!) / Math.sqrt(variance[i]!));
-      break;
-    case 'ucb':
-      for (let i = 0; i < m; i++) res[i] = sqrtBeta * Math.sqrt(variance[i]!) - mean[i]!;
-      break;
-  }
+  const code = KIND_CODE[acq.kind];
+  for (let i = 0; i < m; i++)
+    res[i] = acquisitionAt(code, target, sqrtBeta, mean[i]!, variance[i]!);
   return res;
+}
+
+/** Numeric codes of the acquisition kinds for {@link acquisitionAt}. */
+export const KIND_CODE = { ei: 0, logEI: 1, pi: 2, ucb: 3 } as const;
+
+/**
+ * One acquisition value (unchecked): `code` from {@link KIND_CODE}, `target` = best − ξ. Shared by
+ * every CPU path so that they agree bit for bit.
+ */
+export function acquisitionAt(
+  code: number,
+  target: number,
+  sqrtBeta: number,
+  mean: number,
+  variance: number,
+): number {
+  const s = Math.sqrt(variance);
+  if (code === 3) return sqrtBeta * s - mean;
+  const z = (target - mean) / s;
+  if (code === 0) return s * h(z);
+  if (code === 1) return Math.log(s) + logH(z);
+  return normCdf(z);
+}
+
+/** Validated best − ξ and √β of a spec. */
+export function resolveAcquisition(acq: AcquisitionSpec): { target: number; sqrtBeta: number } {
+  const { best, xi, sqrtBeta } = resolve(acq);
+  return { target: best - xi, sqrtBeta };
 }
 
 /**

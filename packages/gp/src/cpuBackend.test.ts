@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acquisitionValues } from './acquisition.js';
-import { createCpuBackend, topK } from './cpuBackend.js';
-import { conditionGP } from './fit.js';
+import { createCpuBackend, type ScoreStats, scoreTopKSync, topK } from './cpuBackend.js';
+import { conditionGP, fitGP } from './fit.js';
 import { posterior } from './posterior.js';
 import { seeded, uniform } from './testUtil.js';
 
@@ -66,5 +66,84 @@ describe('createCpuBackend', () => {
       /acquisition.best: NaN/,
     );
     backend.destroy();
+  });
+});
+
+describe('scoreTopKSync pruning', () => {
+  // A fitted GP on a smooth 5-D function: most candidates are clearly worse than the best few.
+  const r = seeded(41);
+  const dd = 5;
+  const nn = 60;
+  const xs = uniform(nn * dd, r);
+  const f = (p: Float64Array, o: number) => {
+    let s = 0;
+    for (let j = 0; j < dd; j++) s += (p[o + j]! - 0.3) ** 2 * (j + 1);
+    return s;
+  };
+  const fitted = fitGP(
+    xs,
+    Float64Array.from({ length: nn }, (_, i) => f(xs, i * dd)),
+    nn,
+    {
+      kernel: { kind: 'matern52', d: dd },
+      restarts: 0,
+    },
+  );
+  const mm = 3000;
+  const cands = uniform(mm * dd, r);
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < nn; i++) best = Math.min(best, (f(xs, i * dd) - fitted.yMean) / fitted.yStd);
+
+  const brute = (acq: Parameters<typeof acquisitionValues>[0], k: number) => {
+    const p = posterior(fitted, cands, mm);
+    const values = acquisitionValues(acq, p.mean, p.variance);
+    const order = Array.from(values.keys()).sort((a, b) => values[b]! - values[a]! || a - b);
+    return { index: order.slice(0, k), value: order.slice(0, k).map((i) => values[i]!) };
+  };
+
+  it.each([
+    ['ei', { kind: 'ei', best }],
+    ['logEI', { kind: 'logEI', best }],
+    ['logEI far below every mean', { kind: 'logEI', best: best - 30 }],
+    ['pi', { kind: 'pi', best }],
+    ['ucb', { kind: 'ucb', best }],
+    ['ucb beta 0', { kind: 'ucb', best, beta: 0 }],
+  ] as const)('%s: same top k as the brute force, fewer solves', (_, acq) => {
+    for (const k of [1, 10, 100]) {
+      const stats: ScoreStats = { exact: 0 };
+      const t = scoreTopKSync(fitted, cands, mm, acq, k, stats);
+      const b = brute(acq, k);
+      expect(Array.from(t.index)).toEqual(b.index);
+      expect(Array.from(t.value)).toEqual(b.value);
+      expect(stats.exact).toBeGreaterThanOrEqual(k);
+      expect(stats.exact).toBeLessThanOrEqual(mm);
+    }
+    const stats: ScoreStats = { exact: 0 };
+    scoreTopKSync(fitted, cands, mm, acq, 8, stats);
+    // With the incumbent as `best` the bound prunes most candidates (here ~3% are solved).
+    if (acq.best === best) expect(stats.exact).toBeLessThan(mm / 4);
+  });
+
+  it('is exact when the bound is tight (one training point) and with candidates on the data', () => {
+    const one = conditionGP(
+      { kind: 'rbf', d: 2 },
+      { lengthscales: Float64Array.from([0.2, 0.2]), outputScale: 1, noise: 1e-6 },
+      Float64Array.from([0.5, 0.5]),
+      1,
+      Float64Array.of(0),
+      0,
+      1,
+    );
+    const c = uniform(400 * 2, r);
+    c[0] = 0.5;
+    c[1] = 0.5;
+    for (const kind of ['ei', 'logEI', 'pi', 'ucb'] as const) {
+      const acq = { kind, best: -0.1 };
+      const p = posterior(one, c, 400);
+      const values = acquisitionValues(acq, p.mean, p.variance);
+      const order = Array.from(values.keys()).sort((a, b) => values[b]! - values[a]! || a - b);
+      const t = scoreTopKSync(one, c, 400, acq, 5);
+      expect(Array.from(t.index)).toEqual(order.slice(0, 5));
+    }
   });
 });

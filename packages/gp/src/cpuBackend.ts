@@ -1,6 +1,6 @@
-import { acquisitionValues } from './acquisition.js';
+import { acquisitionAt, KIND_CODE, resolveAcquisition } from './acquisition.js';
 import { checkPoints } from './kernel.js';
-import { posterior, posteriorInto } from './posterior.js';
+import { kernelRowsInto, posterior, VARIANCE_FLOOR, variances4 } from './posterior.js';
 import type { AcquisitionSpec, FittedGP, SurrogateBackend, TopK } from './types.js';
 
 /** Candidates scored per block in scoreTopK (bounds the temporary memory to a few blocks). */
@@ -70,6 +70,10 @@ export class TopKHeap {
       c = m;
     }
   }
+  /** The k-th best value so far, or −∞ while fewer than k values were pushed. */
+  threshold(): number {
+    return this.size < this.k || this.k === 0 ? Number.NEGATIVE_INFINITY : this.val[0]!;
+  }
   /** The kept entries, best first. */
   result(): TopK {
     const order = Array.from({ length: this.size }, (_, i) => i).sort((a, b) =>
@@ -84,8 +88,9 @@ export class TopKHeap {
 
 /**
  * The exact CPU backend (Float64Array): the reference every other backend is tested against,
- * and the fallback. `scoreTopK` streams candidates in blocks of 1024 through posterior and
- * acquisition into a size-k heap, so memory stays O(n + k + block) for any m.
+ * and the fallback. `scoreTopK` streams candidates in blocks of 1024 into a size-k heap, so
+ * memory stays O(n·block + k) for any m, and skips the variance solve of candidates that provably
+ * cannot enter the top k (see {@link scoreTopKSync}).
  */
 export function createCpuBackend(): SurrogateBackend {
   return {
@@ -103,8 +108,22 @@ export function createCpuBackend(): SurrogateBackend {
   };
 }
 
+/** Counters of one {@link scoreTopKSync} call. */
+export interface ScoreStats {
+  /** Candidates whose exact variance (the O(n²) triangular solve) was computed. */
+  exact: number;
+}
+
 /**
- * Synchronous core of the CPU backend's scoreTopK: the k best of m candidates by acquisition.
+ * Synchronous core of the CPU backend's scoreTopK: the k best of m candidates by acquisition,
+ * exactly (the same values and order as sorting `acquisitionValues(posterior(...))`).
+ *
+ * The O(n²) variance solve is skipped for candidates that cannot enter the top k. For any
+ * training point i, s² − k_i²/K_ii ≥ s² − kᵀK⁻¹k (conditioning on more data only lowers the
+ * variance), so v̄ = s² − max_i k_i²/K_ii bounds the variance from above at O(n) cost; EI, log-EI
+ * and UCB increase with the variance (and PI does when μ > best − ξ), so a(μ, v̄) bounds the
+ * acquisition. Candidates are solved in decreasing order of that bound until the bound falls
+ * below the current k-th best value.
  * @param xc m×d, row-major. @param k 0 ≤ k ≤ m.
  */
 export function scoreTopKSync(
@@ -113,27 +132,62 @@ export function scoreTopKSync(
   m: number,
   acquisition: AcquisitionSpec,
   k: number,
+  stats?: ScoreStats,
 ): TopK {
   checkPoints('xc', xc, m, gp.d);
   if (!Number.isInteger(k) || k < 0 || k > m) {
     throw new Error(`scoreTopK: k (${k}) must be an integer in [0, m = ${m}]`);
   }
-  // Validate the acquisition before the work starts.
-  acquisitionValues(acquisition, new Float64Array(0), new Float64Array(0));
+  const { target, sqrtBeta } = resolveAcquisition(acquisition);
+  const code = KIND_CODE[acquisition.kind];
+  const { n, params } = gp;
+  const s2 = params.outputScale;
+  const kDiag = s2 + params.noise + gp.jitter;
+  const floor = VARIANCE_FLOOR * s2;
+  // Slack on the bound so that round-off in the exact variance can never exceed it.
+  const slack = 1e-10 * s2;
   const heap = new TopKHeap(k);
   const block = Math.min(BLOCK, Math.max(m, 1));
+  const kRows = new Float64Array(block * n);
   const mean = new Float64Array(block);
-  const variance = new Float64Array(block);
-  const values = new Float64Array(block);
-  const work = new Float64Array(4 * gp.n);
-  for (let c0 = 0; c0 < m; c0 += block) {
+  const bound = new Float64Array(block);
+  const order = new Uint32Array(block);
+  const v4 = new Float64Array(4);
+  const z = new Float64Array(4 * n);
+  let exact = 0;
+  for (let c0 = 0; c0 < m && k > 0; c0 += block) {
     const rows = Math.min(block, m - c0);
-    const mu = rows === block ? mean : mean.subarray(0, rows);
-    const va = rows === block ? variance : variance.subarray(0, rows);
-    const out = rows === block ? values : values.subarray(0, rows);
-    posteriorInto(gp, xc, c0, rows, mu, va, work);
-    acquisitionValues(acquisition, mu, va, out);
-    for (let i = 0; i < rows; i++) heap.push(out[i]!, c0 + i);
+    kernelRowsInto(gp, xc, c0, rows, kRows, mean);
+    for (let c = 0; c < rows; c++) {
+      let mk = 0;
+      const o = c * n;
+      for (let i = 0; i < n; i++) {
+        const t = kRows[o + i]!;
+        if (t * t > mk) mk = t * t;
+      }
+      const vb = Math.max(s2 - mk / kDiag + slack, floor);
+      const mu = mean[c]!;
+      const b =
+        code === KIND_CODE.pi && mu <= target
+          ? Number.POSITIVE_INFINITY
+          : acquisitionAt(code, target, sqrtBeta, mu, vb);
+      bound[c] = Number.isNaN(b) ? Number.POSITIVE_INFINITY : b;
+      order[c] = c;
+    }
+    const ord = rows === block ? order : order.subarray(0, rows);
+    ord.sort((a, b) => bound[b]! - bound[a]! || a - b);
+    for (let p = 0; p < rows; p += 4) {
+      const th = heap.threshold();
+      if (bound[ord[p]!]! < th - 1e-12 * (1 + Math.abs(th))) break;
+      const count = Math.min(4, rows - p);
+      variances4(gp, kRows, ord, p, count, v4, z);
+      exact += count;
+      for (let t = 0; t < count; t++) {
+        const c = ord[p + t]!;
+        heap.push(acquisitionAt(code, target, sqrtBeta, mean[c]!, v4[t]!), c0 + c);
+      }
+    }
   }
+  if (stats) stats.exact = exact;
   return heap.result();
 }

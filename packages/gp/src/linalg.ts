@@ -37,33 +37,46 @@ export const PIVOT_TOLERANCE = 1e-12;
 export function choleskyInto(a: Float64Array, n: number, l: Float64Array, jitter = 0): boolean {
   for (let i = 0; i < n; i++) {
     const ri = i * n;
-    for (let j = 0; j <= i; j++) {
-      const rj = j * n;
-      // Four partial sums: the dot product is latency-bound with a single accumulator.
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let k = 0;
-      for (; k + 3 < j; k += 4) {
-        s0 += l[ri + k]! * l[rj + k]!;
-        s1 += l[ri + k + 1]! * l[rj + k + 1]!;
-        s2 += l[ri + k + 2]! * l[rj + k + 2]!;
-        s3 += l[ri + k + 3]! * l[rj + k + 3]!;
+    let j = 0;
+    // Four entries of row i at a time: the prefix dot products share each load of L_ik.
+    for (; j + 3 < i; j += 4) {
+      const r0 = j * n;
+      const r1 = r0 + n;
+      const r2 = r1 + n;
+      const r3 = r2 + n;
+      let s0 = a[ri + j]!;
+      let s1 = a[ri + j + 1]!;
+      let s2 = a[ri + j + 2]!;
+      let s3 = a[ri + j + 3]!;
+      for (let k = 0; k < j; k++) {
+        const lik = l[ri + k]!;
+        s0 -= lik * l[r0 + k]!;
+        s1 -= lik * l[r1 + k]!;
+        s2 -= lik * l[r2 + k]!;
+        s3 -= lik * l[r3 + k]!;
       }
-      for (; k < j; k++) s0 += l[ri + k]! * l[rj + k]!;
-      let s = a[ri + j]! - (s0 + s1 + (s2 + s3));
-      if (j === i) {
-        s += jitter;
-        // A pivot below 1e-12 of the diagonal means the matrix is numerically singular
-        // (duplicate points without noise): it would "succeed" on round-off alone.
-        if (!(s > PIVOT_TOLERANCE * (a[ri + i]! + jitter)) || !Number.isFinite(s)) return false;
-        l[ri + i] = Math.sqrt(s);
-      } else {
-        l[ri + j] = s / l[rj + j]!;
-      }
+      const v0 = s0 / l[r0 + j]!;
+      l[ri + j] = v0;
+      s1 -= v0 * l[r1 + j]!;
+      const v1 = s1 / l[r1 + j + 1]!;
+      l[ri + j + 1] = v1;
+      s2 -= v0 * l[r2 + j]! + v1 * l[r2 + j + 1]!;
+      const v2 = s2 / l[r2 + j + 2]!;
+      l[ri + j + 2] = v2;
+      s3 -= v0 * l[r3 + j]! + v1 * l[r3 + j + 1]! + v2 * l[r3 + j + 2]!;
+      l[ri + j + 3] = s3 / l[r3 + j + 3]!;
     }
-    for (let j = i + 1; j < n; j++) l[ri + j] = 0;
+    for (; j < i; j++) {
+      const rj = j * n;
+      l[ri + j] = (a[ri + j]! - dot(l, ri, l, rj, j)) / l[rj + j]!;
+    }
+    // A pivot below PIVOT_TOLERANCE of the diagonal means the matrix is numerically singular
+    // (duplicate points without noise): it would "succeed" on round-off alone.
+    const diag = a[ri + i]! + jitter;
+    const p = diag - dot(l, ri, l, ri, i);
+    if (!(p > PIVOT_TOLERANCE * diag) || !Number.isFinite(p)) return false;
+    l[ri + i] = Math.sqrt(p);
+    for (let c = i + 1; c < n; c++) l[ri + c] = 0;
   }
   return true;
 }
@@ -196,14 +209,38 @@ export function inverseFromCholesky(
 ): Float64Array {
   const inv = out ?? new Float64Array(n * n);
   const u = work ?? new Float64Array(n * n);
-  // Column j of L⁻¹: forward substitution on e_j, nonzero only from row j on.
-  for (let j = 0; j < n; j++) {
-    const rj = j * n;
-    for (let i = 0; i < j; i++) u[rj + i] = 0;
-    u[rj + j] = 1 / l[rj + j]!;
-    for (let i = j + 1; i < n; i++) {
+  // Columns j0..j0+3 of L⁻¹ together: forward substitution on e_j0..e_j0+3 (zero above row j),
+  // interleaved in z so each L element feeds four independent sums.
+  const z = new Float64Array(4 * n);
+  for (let j0 = 0; j0 < n; j0 += 4) {
+    const lanes = Math.min(4, n - j0);
+    z.fill(0, 4 * j0);
+    for (let i = j0; i < n; i++) {
       const ri = i * n;
-      u[rj + i] = -dot(l, ri + j, u, rj + j, i - j) / l[ri + i]!;
+      const zi = 4 * i;
+      let s0 = i === j0 ? 1 : 0;
+      let s1 = i === j0 + 1 ? 1 : 0;
+      let s2 = i === j0 + 2 ? 1 : 0;
+      let s3 = i === j0 + 3 ? 1 : 0;
+      for (let k = j0; k < i; k++) {
+        const a = l[ri + k]!;
+        const zk = 4 * k;
+        s0 -= a * z[zk]!;
+        s1 -= a * z[zk + 1]!;
+        s2 -= a * z[zk + 2]!;
+        s3 -= a * z[zk + 3]!;
+      }
+      const inv = 1 / l[ri + i]!;
+      z[zi] = s0 * inv;
+      z[zi + 1] = s1 * inv;
+      z[zi + 2] = s2 * inv;
+      z[zi + 3] = s3 * inv;
+    }
+    for (let t = 0; t < lanes; t++) {
+      const j = j0 + t;
+      const rj = j * n;
+      u.fill(0, rj, rj + j);
+      for (let i = j; i < n; i++) u[rj + i] = z[4 * i + t]!;
     }
   }
   // K⁻¹ = L⁻ᵀ L⁻¹: entry (p, q) = Σ_{k ≥ max(p,q)} U_pk U_qk.

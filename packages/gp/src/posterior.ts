@@ -126,6 +126,117 @@ export function posteriorInto(
   }
 }
 
+/**
+ * Kernel rows of candidates c0..c0+rows: out[(c − c0)·n + i] = k(xc_c, x_i), rows×n row-major;
+ * posterior means into mean[c − c0].
+ */
+export function kernelRowsInto(
+  gp: FittedGP,
+  xc: Float64Array,
+  c0: number,
+  rows: number,
+  out: Float64Array,
+  mean: Float64Array,
+): void {
+  const { n, x, alpha, spec, params } = gp;
+  const layout = kernelLayout(spec);
+  const w = inverseSquaredLengthscales(params);
+  const s2 = params.outputScale;
+  const d = layout.d;
+  const allContinuous = layout.continuous.length === d;
+  const matern = spec.kind === 'matern52';
+  for (let c = 0; c < rows; c++) {
+    const oc = (c0 + c) * d;
+    const ro = c * n;
+    let mu = 0;
+    for (let i = 0; i < n; i++) {
+      let r2 = 0;
+      if (allContinuous) {
+        const oi = i * d;
+        for (let j = 0; j < d; j++) {
+          const t = xc[oc + j]! - x[oi + j]!;
+          r2 += t * t * w[j]!;
+        }
+      } else {
+        r2 = scaledDistance2(layout, w, xc, c0 + c, x, i);
+      }
+      let k: number;
+      if (matern) {
+        const r = Math.sqrt(r2);
+        k = s2 * (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
+      } else {
+        k = s2 * Math.exp(-0.5 * r2);
+      }
+      out[ro + i] = k;
+      mu += k * alpha[i]!;
+    }
+    mean[c] = mu;
+  }
+}
+
+/**
+ * Posterior variances s² − ‖L⁻¹k‖² (floored) of up to four kernel rows of `kRows` (rows×n),
+ * the rows `sel[p..p+count)`, into variance[0..count). `z` has length ≥ 4n.
+ */
+export function variances4(
+  gp: FittedGP,
+  kRows: Float64Array,
+  sel: ArrayLike<number>,
+  p: number,
+  count: number,
+  variance: Float64Array,
+  z: Float64Array,
+): void {
+  const { n, chol: l, params } = gp;
+  const s2 = params.outputScale;
+  for (let t = 0; t < 4; t++) {
+    if (t < count) {
+      const o = sel[p + t]! * n;
+      for (let i = 0; i < n; i++) z[4 * i + t] = kRows[o + i]!;
+    } else {
+      for (let i = 0; i < n; i++) z[4 * i + t] = 0;
+    }
+  }
+  let q0 = 0;
+  let q1 = 0;
+  let q2 = 0;
+  let q3 = 0;
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    const zi = 4 * i;
+    let s0 = z[zi]!;
+    let s1 = z[zi + 1]!;
+    let s2v = z[zi + 2]!;
+    let s3 = z[zi + 3]!;
+    for (let j = 0; j < i; j++) {
+      const a = l[ri + j]!;
+      const zj = 4 * j;
+      s0 -= a * z[zj]!;
+      s1 -= a * z[zj + 1]!;
+      s2v -= a * z[zj + 2]!;
+      s3 -= a * z[zj + 3]!;
+    }
+    const inv = 1 / l[ri + i]!;
+    s0 *= inv;
+    s1 *= inv;
+    s2v *= inv;
+    s3 *= inv;
+    z[zi] = s0;
+    z[zi + 1] = s1;
+    z[zi + 2] = s2v;
+    z[zi + 3] = s3;
+    q0 += s0 * s0;
+    q1 += s1 * s1;
+    q2 += s2v * s2v;
+    q3 += s3 * s3;
+  }
+  const floor = VARIANCE_FLOOR * s2;
+  if (count > 0) variance[0] = Math.max(s2 - q0, floor);
+  if (count > 1) variance[1] = Math.max(s2 - q1, floor);
+  if (count > 2) variance[2] = Math.max(s2 - q2, floor);
+  if (count > 3) variance[3] = Math.max(s2 - q3, floor);
+}
+
 /** k(xc_c, x_i) for i < n into out[4i + lane]. */
 function kernelColumn(
   layout: KernelLayout,
