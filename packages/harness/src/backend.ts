@@ -9,6 +9,15 @@ export type BackendName = 'auto' | 'cpu' | 'wasm' | 'webgl' | 'webgpu';
 
 const BACKENDS = ['auto', 'cpu', 'wasm', 'webgl', 'webgpu'] as const;
 
+/** Throws `HarnessError` unless `name` is a known backend name. */
+export function checkBackendName(name: unknown): asserts name is BackendName {
+  if (!(BACKENDS as readonly unknown[]).includes(name)) {
+    throw new HarnessError(
+      `backend: unknown backend ${JSON.stringify(name)} (expected ${BACKENDS.join(', ')})`,
+    );
+  }
+}
+
 function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof p?.versions?.node === 'string';
@@ -56,9 +65,7 @@ export async function useBackend(
   name: BackendName = 'auto',
   architecture: 'mlp' | 'cnn' = 'mlp',
 ): Promise<string> {
-  if (!(BACKENDS as readonly string[]).includes(name)) {
-    throw new HarnessError(`backend: unknown backend '${name}' (expected ${BACKENDS.join(', ')})`);
-  }
+  checkBackendName(name);
   if (name !== 'auto') {
     if (!(await trySet(name, architecture))) {
       throw new HarnessError(

@@ -144,6 +144,9 @@ describe('createObjective in a real study', () => {
       /patience/,
     );
     expect(() => createObjective({ dataset: data, metric: 'accuracy' as never })).toThrow(/metric/);
+    expect(() => createObjective({ dataset: data, backend: 'tpu' as never })).toThrow(
+      /backend: unknown backend "tpu"/,
+    );
   });
 
   it('leaves tf.memory().numTensors at its baseline after each of 24 trials (complete, pruned, failed)', async () => {

@@ -1,7 +1,7 @@
 import type { Trial } from '@webtune/core';
 import { TrialPruned } from '@webtune/core';
 import type { Config } from '@webtune/space';
-import { type BackendName, useBackend } from './backend.js';
+import { type BackendName, checkBackendName, useBackend } from './backend.js';
 import {
   type Dataset,
   isSplitDataset,
@@ -72,6 +72,7 @@ export function createObjective(options: ObjectiveOptions): HarnessObjective {
   if (modelOption !== 'mlp' && modelOption !== 'cnn' && typeof modelOption !== 'function') {
     throw new HarnessError(`model: must be 'mlp', 'cnn' or a function, got ${String(modelOption)}`);
   }
+  checkBackendName(backend);
   const patience = options.earlyStopping?.patience;
   if (patience !== undefined && (!Number.isInteger(patience) || patience < 1)) {
     throw new HarnessError(`earlyStopping.patience: must be an integer ≥ 1, got ${patience}`);
