@@ -1,0 +1,32 @@
+// Browser fixture for src/browser.test.ts: the main entry as a bundler sees it.
+import * as tf from '@tensorflow/tfjs';
+import {
+  getWebGPUDevice,
+  loadDigits,
+  resolveModelConfig,
+  splitDataset,
+  trainModel,
+  useBackend,
+} from '@webtune/harness';
+
+window.runHarness = async (backend) => {
+  const used = await useBackend(backend);
+  const dataset = await loadDigits();
+  const data = splitDataset(dataset, { seed: 0 });
+  const before = tf.memory().numTensors;
+  const config = resolveModelConfig(
+    { units: 16, batchSize: 128, learningRate: 0.01 },
+    { trainSize: data.train.size },
+  );
+  const result = await trainModel(data, config, { epochs: 2, seed: 0 });
+  const device = getWebGPUDevice();
+  return {
+    used,
+    size: dataset.size,
+    firstLabels: Array.from(dataset.labels.slice(0, 5)),
+    valAccuracy: result.best.valAccuracy,
+    leaked: tf.memory().numTensors - before,
+    hasDevice: typeof device?.createBuffer === 'function',
+  };
+};
+window.harnessReady = true;
