@@ -3,7 +3,13 @@ export {
   acquisitionWithGradient,
   DEFAULT_UCB_BETA,
 } from './acquisition.js';
-export { createCpuBackend, scoreTopKSync, TopKHeap, topK } from './cpuBackend.js';
+export {
+  createCpuBackend,
+  type ScoreStats,
+  scoreTopKSync,
+  TopKHeap,
+  topK,
+} from './cpuBackend.js';
 export {
   conditionGP,
   type FitOptions,
