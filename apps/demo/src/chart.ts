@@ -1,0 +1,106 @@
+import type { TrialRow } from './run.js';
+
+/** Geometry of the optimisation-history chart, in SVG user units (pure, so it is testable). */
+export interface ChartModel {
+  width: number;
+  height: number;
+  /** One dot per complete trial: x from the trial number, y from its validation accuracy. */
+  points: { number: number; value: number; x: number; y: number; best: boolean }[];
+  /** SVG path of the best-so-far step line ('' with no complete trial). */
+  bestPath: string;
+  /** The value range shown on the y axis. */
+  yMin: number;
+  yMax: number;
+  /** Trial numbers spanned by the x axis. */
+  xMax: number;
+}
+
+export const MARGIN = { left: 44, right: 20, top: 14, bottom: 28 } as const;
+
+/**
+ * Lays out complete trials (higher is better) on [0, xMax] × [yMin, yMax]: the y range is the
+ * observed one, widened to at least 0.05 and kept inside [0, 1].
+ */
+export function chartModel(rows: readonly TrialRow[], width: number, height: number): ChartModel {
+  const done = rows.filter((r) => r.state === 'complete' && r.valAccuracy !== null);
+  const values = done.map((r) => r.valAccuracy as number);
+  let yMin = values.length ? Math.min(...values) : 0;
+  let yMax = values.length ? Math.max(...values) : 1;
+  if (yMax - yMin < 0.05) {
+    const mid = (yMin + yMax) / 2;
+    yMin = mid - 0.025;
+    yMax = mid + 0.025;
+  }
+  // Slide (not shrink) a window that sticks out of [0, 1].
+  if (yMax > 1) [yMin, yMax] = [yMin - (yMax - 1), 1];
+  if (yMin < 0) [yMin, yMax] = [0, yMax - yMin];
+  const xMax = Math.max(1, ...rows.map((r) => r.number));
+  const plotW = width - MARGIN.left - MARGIN.right;
+  const plotH = height - MARGIN.top - MARGIN.bottom;
+  const sx = (n: number) => MARGIN.left + (n / xMax) * plotW;
+  const sy = (v: number) => MARGIN.top + (1 - (v - yMin) / (yMax - yMin)) * plotH;
+  let best = -Infinity;
+  let bestPath = '';
+  const points: ChartModel['points'] = [];
+  for (const r of done) {
+    const v = r.valAccuracy as number;
+    const isBest = v > best;
+    if (isBest) {
+      bestPath += bestPath === '' ? `M${sx(r.number)},${sy(v)}` : `H${sx(r.number)}V${sy(v)}`;
+      best = v;
+    }
+    points.push({ number: r.number, value: v, x: sx(r.number), y: sy(v), best: isBest });
+  }
+  if (bestPath !== '') bestPath += `H${sx(xMax)}`;
+  return { width, height, points, bestPath, yMin, yMax, xMax };
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function el<K extends keyof SVGElementTagNameMap>(
+  name: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
+  const node = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Redraws the chart into `svg` (its viewBox fixes the size). */
+export function renderChart(svg: SVGSVGElement, rows: readonly TrialRow[]): void {
+  const m = chartModel(rows, 640, 260);
+  svg.setAttribute('viewBox', `0 0 ${m.width} ${m.height}`);
+  const parts: SVGElement[] = [];
+  const left = MARGIN.left;
+  const right = m.width - MARGIN.right;
+  const bottom = m.height - MARGIN.bottom;
+  for (let i = 0; i <= 4; i++) {
+    const v = m.yMin + ((m.yMax - m.yMin) * i) / 4;
+    const y = MARGIN.top + (1 - i / 4) * (bottom - MARGIN.top);
+    parts.push(el('line', { x1: left, x2: right, y1: y, y2: y, class: 'grid' }));
+    parts.push(el('text', { x: left - 6, y: y + 4, 'text-anchor': 'end' }, v.toFixed(3)));
+  }
+  const ticks = Math.min(m.xMax, 10);
+  for (let i = 0; i <= ticks; i++) {
+    const n = Math.round((m.xMax * i) / ticks);
+    const x = left + (n / m.xMax) * (right - left);
+    parts.push(el('text', { x, y: bottom + 16, 'text-anchor': 'middle' }, String(n)));
+  }
+  parts.push(el('text', { x: right, y: m.height - 2, 'text-anchor': 'end' }, 'trial'));
+  parts.push(el('line', { x1: left, x2: right, y1: bottom, y2: bottom, class: 'axis' }));
+  parts.push(el('line', { x1: left, x2: left, y1: MARGIN.top, y2: bottom, class: 'axis' }));
+  if (m.bestPath) parts.push(el('path', { d: m.bestPath, class: 'best' }));
+  for (const p of m.points) {
+    const dot = el('circle', {
+      cx: p.x,
+      cy: p.y,
+      r: p.best ? 4.5 : 3.5,
+      class: p.best ? 'dot new-best' : 'dot',
+    });
+    dot.appendChild(el('title', {}, `trial ${p.number}: ${p.value.toFixed(4)}`));
+    parts.push(dot);
+  }
+  svg.replaceChildren(...parts);
+}

@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, expect, type Page, test } from '@playwright/test';
+import { type PreviewServer, preview } from 'vite';
+import type { RunState } from '../../apps/demo/src/run.js';
+
+/*
+ * The demo, built by `turbo run build` (apps/demo/dist), served by `vite preview` on 127.0.0.1
+ * (WebGPU needs a secure context) and driven through its form in Debian's headless Chromium,
+ * whose WebGPU adapter here is SwiftShader (software, fallback).
+ */
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const DEMO = join(ROOT, 'apps/demo');
+const SCREENSHOTS = join(ROOT, 'test-results');
+
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+];
+
+let server: PreviewServer;
+let url: string;
+let context: BrowserContext;
+let profile: string;
+
+test.beforeAll(async () => {
+  if (!existsSync(join(DEMO, 'dist/index.html'))) {
+    throw new Error('apps/demo/dist is missing: run `npx turbo run build` first');
+  }
+  server = await preview({
+    root: DEMO,
+    logLevel: 'warn',
+    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+  });
+  const local = server.resolvedUrls?.local[0];
+  if (!local) throw new Error('vite preview reported no local URL');
+  url = local;
+  profile = await mkdtemp(join(tmpdir(), 'webtune-e2e-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1180, height: 1000 },
+  });
+});
+
+test.afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+/** Opens the demo and collects console errors and uncaught exceptions. */
+async function open(): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console.error: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  await page.waitForFunction(() => window.__webtune?.adapter != null);
+  return { page, errors };
+}
+
+/** Fills the form, presses Start and waits until the run is done (or failed). */
+async function run(page: Page, settings: Record<string, string>): Promise<RunState> {
+  for (const [name, value] of Object.entries(settings)) {
+    const field = page.locator(`#settings [name="${name}"]`);
+    if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
+    else await field.fill(value);
+  }
+  await page.getByRole('button', { name: 'Start' }).click();
+  await page.waitForFunction(() => window.__webtune.state === 'running');
+  await page.waitForFunction(() => ['done', 'error'].includes(window.__webtune.state), undefined, {
+    timeout: 200_000,
+    polling: 250,
+  });
+  return page.evaluate(() => window.__webtune);
+}
+
+function expectTrainedTrials(s: RunState, count: number, tfBackend: string): void {
+  expect(s.error).toBeNull();
+  expect(s.state).toBe('done');
+  expect(s.stopReason).toBe('trials');
+  expect(s.tfBackend).toBe(tfBackend);
+  expect(s.trials).toHaveLength(count);
+  for (const t of s.trials) {
+    expect(t.state, `trial ${t.number}: ${t.error}`).toBe('complete');
+    expect(t.valAccuracy).toBeGreaterThan(0);
+    expect(t.valAccuracy).toBeLessThanOrEqual(1);
+    expect(t.testAccuracy).toBeGreaterThan(0);
+    expect(t.testAccuracy).toBeLessThanOrEqual(1);
+    expect(t.tfBackend).toBe(tfBackend);
+    expect(t.durationMs).toBeGreaterThan(0);
+  }
+  const values = s.trials.map((t) => t.valAccuracy as number);
+  expect(s.best?.value).toBe(Math.max(...values));
+  expect(s.best?.number).toBe(values.indexOf(Math.max(...values)));
+}
+
+test('bayesian search on the seed grid: TF.js trains on cpu, the GP scores on WebGPU', async () => {
+  const { page, errors } = await open();
+  const s = await run(page, {
+    example: 'seed-grid',
+    strategy: 'bayesian',
+    gpBackend: 'webgpu',
+    startupTrials: '2',
+    tfBackend: 'cpu',
+    trials: '4',
+    epochs: '2',
+    seed: '0',
+  });
+  expectTrainedTrials(s, 4, 'cpu');
+  expect(s.adapter?.available).toBe(true);
+  expect(s.adapter?.architecture).not.toBe('');
+  // Trials 2 and 3 come from the GP, scored by the WebGPU backend on its own device.
+  expect(s.gp?.name).toBe('webgpu');
+  expect(s.gp?.sharedDevice).toBe(false);
+  expect(s.gp?.calls).toBeGreaterThanOrEqual(2);
+  // The page shows what the hook says.
+  await expect(page.locator('#trials tbody tr')).toHaveCount(4);
+  await expect(page.locator('#trials tbody tr.best td').first()).toHaveText(String(s.best?.number));
+  await expect(page.locator('#chart circle')).toHaveCount(4);
+  await expect(page.locator('#adapter')).toContainText(s.adapter?.architecture ?? '?');
+  await expect(page.locator('#gp')).toContainText('webgpu');
+  await expect(page.locator('#state')).toHaveText(/^done \(trials; 4 trials\)/);
+  await page.screenshot({ path: join(SCREENSHOTS, 'demo-e2e.png'), fullPage: true });
+  expect(errors).toEqual([]);
+  await page.close();
+});
