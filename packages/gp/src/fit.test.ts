@@ -196,6 +196,13 @@ describe('fitGP', () => {
         warmStart: { lengthscales: new Float64Array(3), outputScale: 1, noise: 1 },
       }),
     ).toThrow(/warmStart.lengthscales has length 3, the kernel needs 2/);
+    expect(() =>
+      fitGP(x, y, n, {
+        kernel,
+        warmStart: { lengthscales: Float64Array.from([1, 0]), outputScale: 1, noise: 1 },
+      }),
+    ).toThrow(/params.lengthscales\[1\]: 0 must be finite and > 0/);
+    expect(() => fitGP(x, y, n, { kernel, tolerance: 0 })).toThrow(/tolerance \(0\)/);
     const xn = Float64Array.from(x);
     xn[4] = Number.NaN;
     expect(() => fitGP(xn, y, n, { kernel })).toThrow(/x\[4\]: NaN must be finite/);

@@ -1,4 +1,10 @@
-import { checkPoints, type KernelLayout, kernelLayout, kernelMatrix } from './kernel.js';
+import {
+  checkPoints,
+  type KernelLayout,
+  kernelLayout,
+  kernelMatrix,
+  validateParams,
+} from './kernel.js';
 import { minimizeBounded } from './lbfgsb.js';
 import {
   cholesky,
@@ -365,11 +371,17 @@ export function fitGP(x: Float64Array, y: Float64Array, n: number, options: FitO
     throw new Error(`fitGP: prior '${String(prior)}' must be 'optuna' or 'dimensionScaled'`);
   }
   const tolerance = options.tolerance ?? 1e-2;
+  if (!(tolerance > 0) || !Number.isFinite(tolerance)) {
+    throw new Error(`fitGP: tolerance (${tolerance}) must be finite and > 0`);
+  }
   const warm = options.warmStart;
-  if (warm && warm.lengthscales.length !== e) {
-    throw new Error(
-      `fitGP: warmStart.lengthscales has length ${warm.lengthscales.length}, the kernel needs ${e}`,
-    );
+  if (warm) {
+    if (warm.lengthscales?.length !== e) {
+      throw new Error(
+        `fitGP: warmStart.lengthscales has length ${warm.lengthscales?.length}, the kernel needs ${e}`,
+      );
+    }
+    validateParams(layout, warm);
   }
   const random = options.random ?? mulberry32(0);
 
@@ -434,6 +446,14 @@ export function conditionGP(
   yMean: number,
   yStd: number,
 ): FittedGP {
+  if (!(ys instanceof Float64Array) || ys.length < n) {
+    throw new Error(`conditionGP: ys has length ${ys?.length}, needs n = ${n}`);
+  }
+  if (!Number.isFinite(yMean) || !(yStd > 0) || !Number.isFinite(yStd)) {
+    throw new Error(
+      `conditionGP: yMean (${yMean}) must be finite and yStd (${yStd}) finite and > 0`,
+    );
+  }
   const kmat = kernelMatrix(spec, params, x, n);
   const { l, jitter } = cholesky(kmat, n);
   const alpha = choleskySolve(l, n, ys);

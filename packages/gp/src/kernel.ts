@@ -83,6 +83,7 @@ export function validateParams(layout: KernelLayout, params: KernelParams): void
   }
 }
 
+/** Throws unless `x` is a Float64Array holding at least rows×d values (row-major points). */
 export function checkPoints(name: string, x: Float64Array, rows: number, d: number): void {
   if (!Number.isInteger(rows) || rows < 0)
     throw new Error(`${name}: count ${rows} must be an integer ≥ 0`);
