@@ -136,6 +136,24 @@ describe('createObjective in a real study', () => {
     ).rejects.toThrow(/units: must be an integer ≥ 1, got 12.5/);
   });
 
+  it('fails a diverged trial with a clear message and frees its tensors', async () => {
+    const before = tf.memory().numTensors;
+    const study = createStudy({
+      space,
+      strategy: listStrategy([{ lr: 10, batch: 64, hidden: 64, optimizer: 'sgd', dropout: 0 }]),
+    });
+    const objective = createObjective({
+      dataset: data,
+      epochs: 3,
+      metric: 'val_loss',
+      model: (p) => ({ learningRate: 1e30, batchSize: p.batch as number, optimizer: 'sgd' }),
+    });
+    await study.optimize(objective, { trials: 1 });
+    expect(study.trials[0]!.state).toBe('failed');
+    expect(study.trials[0]!.error).toMatch(/training diverged: val_loss is NaN after epoch 1/);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rejects bad options at creation', () => {
     expect(() => createObjective({ dataset: data, epochs: 0 })).toThrow(
       /epochs: must be an integer ≥ 1, got 0/,

@@ -109,7 +109,11 @@ export function createObjective(options: ObjectiveOptions): HarnessObjective {
       onEpoch: (m) => {
         epochsRun = m.epoch;
         trial.setUserAttr('epochs', epochsRun);
-        trial.report(m.epoch, metric === 'val_accuracy' ? m.valAccuracy : m.valLoss);
+        const value = metric === 'val_accuracy' ? m.valAccuracy : m.valLoss;
+        if (!Number.isFinite(value)) {
+          throw new HarnessError(`training diverged: ${metric} is ${value} after epoch ${m.epoch}`);
+        }
+        trial.report(m.epoch, value);
         if (trial.shouldPrune()) {
           pruned = true;
           return 'stop';
