@@ -1,0 +1,29 @@
+// The benchmark page: exposes window.bench to the Playwright driver in ../run.mjs.
+import { createWebGPUBackend } from '@webtune/gp/webgpu';
+import { makeProblem, runCell } from '../cells.mjs';
+
+let gpu;
+
+window.bench = {
+  async adapter() {
+    gpu ??= await createWebGPUBackend();
+    const i = gpu.adapterInfo ?? {};
+    return {
+      vendor: i.vendor,
+      architecture: i.architecture,
+      description: i.description,
+      isFallbackAdapter: i.isFallbackAdapter,
+      backendDescription: gpu.description,
+      userAgent: navigator.userAgent,
+    };
+  },
+  async run(cell, backend, reps, skips) {
+    const problem = makeProblem(cell.n, cell.m, cell.d);
+    if (backend === 'webgpu') gpu ??= await createWebGPUBackend();
+    return runCell(problem, backend === 'cpu' ? 'cpu' : gpu, reps, (s) => skips[s]);
+  },
+  destroy() {
+    gpu?.destroy();
+    gpu = undefined;
+  },
+};
