@@ -46,6 +46,7 @@ export {
   solveLowerTransposed,
   solveUpper,
 } from './linalg.js';
+export { type PolishOptions, polishAcquisition } from './polish.js';
 export {
   type Posterior,
   type PosteriorGradient,
