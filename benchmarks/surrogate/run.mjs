@@ -109,8 +109,9 @@ function skipsFor(cell, nsPerOp, cpuWork) {
 }
 
 function gpuSkipsFor(cell, adapter, nsPerOpGpu, cpuWork) {
-  // On a fallback adapter (SwiftShader: a CPU) the same budget applies; real GPUs run every cell.
-  if (!adapter.isFallbackAdapter) return {};
+  // On a fallback adapter (SwiftShader: a CPU) the full grid gets the same budget as the CPU;
+  // real GPUs, and the --quick grid (sized for SwiftShader), run every cell.
+  if (!adapter.isFallbackAdapter || opts.quick) return {};
   return skipsFor(cell, nsPerOpGpu, cpuWork);
 }
 
@@ -328,8 +329,10 @@ function markdown(results) {
     );
   }
   const skipped = results.cells.flatMap((c) =>
-    STAGES.filter((s) => c.cpu[s]?.skipped).map(
-      (s) => `${c.env} n=${c.n} m=${c.m} d=${c.d} cpu ${s}: ${c.cpu[s].skipped}`,
+    ['cpu', 'webgpu'].flatMap((b) =>
+      STAGES.filter((s) => c[b][s]?.skipped).map(
+        (s) => `${c.env} n=${c.n} m=${c.m} d=${c.d} ${b} ${s}: ${c[b][s].skipped}`,
+      ),
     ),
   );
   if (skipped.length) lines.push('', 'Skipped:', '', ...skipped.map((s) => `- ${s}`));

@@ -77,3 +77,19 @@ for (const c of conformanceCases()) {
     });
   }
 }
+
+test("shares TF.js's WebGPU device: the GP scores on it and TF.js keeps working after destroy()", async () => {
+  test.setTimeout(120_000);
+  const result = await page.evaluate(() =>
+    (
+      globalThis as unknown as {
+        webtune: {
+          sharedWithTfjs(): Promise<CaseResult & { sameDevice: boolean; tfjsSum: number }>;
+        };
+      }
+    ).webtune.sharedWithTfjs(),
+  );
+  expect(result.failures).toEqual([]);
+  expect(result.sameDevice).toBe(true);
+  expect(result.tfjsSum).toBe(14);
+});

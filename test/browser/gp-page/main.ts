@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 import { createCpuBackend } from '../../../packages/gp/src/cpuBackend.js';
 import {
   createWebGPUBackend,
@@ -38,11 +39,33 @@ async function adapter(): Promise<Record<string, unknown>> {
   };
 }
 
+/**
+ * The GP backend on the device TF.js's WebGPU backend made: a conformance case on it, then
+ * TF.js still computing on that device after the GP backend's destroy().
+ */
+async function sharedWithTfjs(): Promise<CaseResult & { sameDevice: boolean; tfjsSum: number }> {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await tf.setBackend('webgpu'))) throw new Error("tf.setBackend('webgpu') failed");
+  await tf.ready();
+  const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+  const shared = await createWebGPUBackend({ device });
+  const c = cases.find((x) => x.name === 'top-1 ei');
+  if (!c) throw new Error("no conformance case named 'top-1 ei'");
+  const result = await c.run(shared);
+  const sameDevice = shared.device === device;
+  shared.destroy();
+  const sum = tf.tidy(() => tf.sum(tf.square(tf.tensor1d([1, 2, 3]))));
+  const tfjsSum = (await sum.data())[0]!;
+  sum.dispose();
+  return { ...result, sameDevice, tfjsSum };
+}
+
 function destroy(): void {
   gpu?.destroy();
   gpu = undefined;
 }
 
 Object.assign(globalThis, {
-  webtune: { caseNames: cases.map((c) => c.name), runCase, adapter, destroy },
+  webtune: { caseNames: cases.map((c) => c.name), runCase, adapter, sharedWithTfjs, destroy },
 });
