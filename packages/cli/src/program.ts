@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Study } from '@webtune/core';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
+import { addBenchCommand } from './benchCommand.js';
 import { CliError, firstLine } from './errors.js';
 import { formatBest, formatTrialLine, stateCounts } from './output.js';
 import { parseInteger, parsePositive, parseResolution } from './parse.js';
@@ -176,6 +177,8 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .action(async (modulePath: string, flags: RunFlags) => {
       done(await runCommand(modulePath, flags, io));
     });
+
+  addBenchCommand(program, io, done);
 
   return program;
 }
