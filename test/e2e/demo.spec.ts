@@ -60,7 +60,7 @@ test.afterAll(async () => {
   if (profile) await rm(profile, { recursive: true, force: true });
 });
 
-/** Opens the demo and collects console errors and uncaught exceptions. */
+/** Opens the demo and collects console errors (the study worker's included) and uncaught exceptions. */
 async function open(): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];
@@ -136,6 +136,57 @@ test('bayesian search on the seed grid: TF.js trains on cpu, the GP scores on We
   await expect(page.locator('#gp')).toContainText('webgpu');
   await expect(page.locator('#state')).toHaveText(/^done \(trials; 4 trials\)/);
   await page.screenshot({ path: join(SCREENSHOTS, 'demo-e2e.png'), fullPage: true });
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
+test('TF.js on WebGPU shares its GPUDevice with the GP (continuous MLP space)', async () => {
+  const { page, errors } = await open();
+  const s = await run(page, {
+    example: 'mlp-continuous',
+    strategy: 'bayesian',
+    gpBackend: 'webgpu',
+    startupTrials: '1',
+    tfBackend: 'webgpu',
+    trials: '2',
+    epochs: '1',
+    seed: '3',
+  });
+  expectTrainedTrials(s, 2, 'webgpu');
+  expect(s.gp?.name).toBe('webgpu');
+  expect(s.gp?.sharedDevice).toBe(true);
+  expect(s.gp?.calls).toBeGreaterThanOrEqual(1);
+  await expect(page.locator('#gp')).toContainText('on TF.js’s GPUDevice');
+  await page.screenshot({ path: join(SCREENSHOTS, 'demo-e2e-webgpu.png'), fullPage: true });
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
+test('Stop aborts a random search after its first trial', async () => {
+  const { page, errors } = await open();
+  for (const [name, value] of Object.entries({ strategy: 'random', tfBackend: 'cpu' })) {
+    await page.locator(`#settings [name="${name}"]`).selectOption(value);
+  }
+  await page.locator('#settings [name="trials"]').fill('50');
+  await page.locator('#settings [name="epochs"]').fill('1');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await page.waitForFunction(() => window.__webtune.trials.some((t) => t.state === 'complete'));
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.waitForFunction(() => window.__webtune.state !== 'running', undefined, {
+    timeout: 60_000,
+  });
+  const s = await page.evaluate(() => window.__webtune);
+  expect(s.error).toBeNull();
+  expect(s.state).toBe('done');
+  expect(s.stopReason).toBe('aborted');
+  expect(s.trials.length).toBeLessThan(50);
+  console.log(
+    `stopped after ${s.trials.length} trials: ${s.trials.map((t) => t.state).join(', ')}`,
+  );
+  expect(s.trials.every((t) => t.state !== 'running')).toBe(true);
+  expect(s.gp).toBeNull();
+  await expect(page.locator('#gp')).toHaveText('not used (random search needs no surrogate)');
+  await expect(page.getByRole('button', { name: 'Start' })).toBeVisible();
   expect(errors).toEqual([]);
   await page.close();
 });

@@ -1,7 +1,7 @@
-import { type Dataset, loadDigits } from '@webtune/harness';
 import digitsUrl from '@webtune/harness/data/digits.csv.gz?url';
 import { renderChart } from './chart.js';
 import { EXAMPLES, findExample } from './examples.js';
+import type { FromWorker, ToWorker } from './protocol.js';
 import {
   DEFAULT_SETTINGS,
   GP_BACKENDS,
@@ -10,7 +10,6 @@ import {
   probeAdapter,
   type RunSettings,
   type RunState,
-  runStudy,
   STRATEGIES,
   TF_BACKENDS,
   type TrialRow,
@@ -29,8 +28,6 @@ const thead = $<HTMLTableSectionElement>('#trials thead');
 const tbody = $<HTMLTableSectionElement>('#trials tbody');
 
 const state = initialState();
-let controller: AbortController | undefined;
-let dataset: Promise<Dataset> | undefined;
 
 function field(name: keyof RunSettings): HTMLInputElement | HTMLSelectElement {
   return form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
@@ -162,7 +159,26 @@ function render(): void {
   renderChart(chart, state.trials);
 }
 
-async function start(): Promise<void> {
+let worker: Worker | undefined;
+
+function studyWorker(): Worker {
+  if (worker) return worker;
+  const created = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  created.onmessage = (event: MessageEvent<FromWorker>) => {
+    Object.assign(state, event.data.state, { adapter: state.adapter });
+    render();
+  };
+  created.onerror = (event) => {
+    Object.assign(state, { state: 'error', error: `study worker: ${event.message}` });
+    worker = undefined;
+    created.terminate();
+    render();
+  };
+  worker = created;
+  return created;
+}
+
+function start(): void {
   let settings: RunSettings;
   try {
     settings = parseSettings(readForm());
@@ -171,7 +187,6 @@ async function start(): Promise<void> {
     render();
     return;
   }
-  controller = new AbortController();
   Object.assign(state, {
     state: 'running',
     settings,
@@ -181,21 +196,19 @@ async function start(): Promise<void> {
     gp: null,
   });
   render();
-  try {
-    dataset ??= loadDigits(digitsUrl);
-    const data = await dataset;
-    await runStudy(settings, state, { dataset: data, signal: controller.signal, onChange: render });
-  } catch (error) {
-    dataset = undefined;
-    Object.assign(state, { state: 'error', error: (error as Error).message });
-    render();
-  }
+  const message: ToWorker = {
+    type: 'start',
+    settings,
+    adapter: state.adapter,
+    digitsUrl: new URL(digitsUrl, location.href).href,
+  };
+  studyWorker().postMessage(message);
 }
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  if (state.state === 'running') controller?.abort();
-  else void start();
+  if (state.state !== 'running') start();
+  else worker?.postMessage({ type: 'stop' } satisfies ToWorker);
 });
 
 setupForm();

@@ -323,7 +323,7 @@ export async function runStudy(
         changed();
       }),
     });
-    const objective = createObjective({
+    const train = createObjective({
       dataset: options.dataset,
       model: example.model,
       metric: 'val_accuracy',
@@ -331,6 +331,16 @@ export async function runStudy(
       seed: settings.seed,
       backend: state.tfBackend as BackendName,
     });
+    // TF.js on cpu never yields a macrotask while it trains; yielding before each trial lets a
+    // Stop (a message to the worker) and the page's rendering through between trials.
+    const objective: typeof train = Object.assign(
+      async (params: Parameters<typeof train>[0], trial: Parameters<typeof train>[1]) => {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        trial.signal.throwIfAborted();
+        return train(params, trial);
+      },
+      { data: train.data },
+    );
     const result = await study.optimize(objective, {
       trials: settings.trials,
       ...(options.signal ? { signal: options.signal } : {}),
