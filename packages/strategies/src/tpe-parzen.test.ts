@@ -1,0 +1,127 @@
+import { createRng } from '@webtune/core';
+import { describe, expect, it } from 'vitest';
+import { logErfc, logGaussMass, logNdtr, logSumExp } from './tpe-math.js';
+import { defaultWeights, ParzenEstimator, type ParzenOptions, tpeDim } from './tpe-parzen.js';
+
+const UNIVARIATE: ParzenOptions = { priorWeight: 1, multivariate: false, considerEndpoints: false };
+
+/** Composite Simpson's rule of f over [a, b] with n (even) intervals. */
+function simpson(f: (x: number) => number, a: number, b: number, n = 2000): number {
+  const h = (b - a) / n;
+  let sum = f(a) + f(b);
+  for (let i = 1; i < n; i++) sum += (i % 2 === 1 ? 4 : 2) * f(a + i * h);
+  return (sum * h) / 3;
+}
+
+describe('tpe math', () => {
+  // Reference values: scipy.special.log_ndtr and log(erfc) (scipy 1.17).
+  it('computes log Φ and log erfc in the tails and the middle', () => {
+    expect(logNdtr(0)).toBeCloseTo(Math.log(0.5), 15);
+    expect(logNdtr(0.3)).toBeCloseTo(-0.4814101615884813, 13);
+    expect(logNdtr(3)).toBeCloseTo(-0.0013508099647481925, 14);
+    expect(logNdtr(-5) / -15.064998393988727).toBeCloseTo(1, 12);
+    expect(logNdtr(-40) / -804.6084420137539).toBeCloseTo(1, 12);
+    expect(logErfc(0.7)).toBeCloseTo(-1.132586513514341, 13);
+    expect(logErfc(-1.2)).toBeCloseTo(0.6472676150562197, 13);
+    expect(logErfc(2.4) / -7.280975056055788).toBeCloseTo(1, 12);
+    expect(logErfc(3) / -10.720363041981113).toBeCloseTo(1, 12);
+    expect(logErfc(10) / -102.87988902484489).toBeCloseTo(1, 12);
+  });
+
+  it('keeps the mass of a narrow interval far in a tail', () => {
+    expect(logGaussMass(30, 31) / -454.3212439563433).toBeCloseTo(1, 11);
+    expect(logGaussMass(-31, -30)).toBeCloseTo(logGaussMass(30, 31), 9);
+    expect(logGaussMass(-0.5, 0.5)).toBeCloseTo(Math.log(0.38292492254802624), 13);
+    expect(logSumExp([-1000, -1000])).toBeCloseTo(-1000 + Math.log(2), 12);
+    expect(logSumExp([Number.NEGATIVE_INFINITY])).toBe(Number.NEGATIVE_INFINITY);
+  });
+});
+
+describe('Parzen estimator', () => {
+  it('is the prior alone without observations: one truncated Gaussian, normalised over its bounds', () => {
+    const dim = tpeDim('x', { type: 'float', low: 0, high: 2 })!;
+    const pe = new ParzenEstimator([dim], [], [], UNIVARIATE);
+    expect(pe.components).toBe(1);
+    // N(1, 2²) truncated to [0, 2] (scipy.stats.truncnorm.logpdf).
+    const [at1, at01] = pe.logPdf([[1], [0.1]]);
+    expect(at1).toBeCloseTo(-0.6521693800689957, 12);
+    expect(at01).toBeCloseTo(-0.7534193800689958, 12);
+    const integral = simpson((x) => Math.exp(pe.logPdf([[x]])[0]!), 0, 2);
+    expect(integral).toBeCloseTo(1, 9);
+  });
+
+  it('places observation kernels by the neighbour rule with the magic clip', () => {
+    // Sorted [0 | 2, 3, 5(prior) | 10]: σ = 1 (endpoint rule), 2; clipped up to 10/min(100, 4) = 2.5.
+    const dim = tpeDim('x', { type: 'float', low: 0, high: 10 })!;
+    const pe = new ParzenEstimator([dim], [[2], [3]], [1, 1], UNIVARIATE);
+    // log((tn(2.5; 2, 2.5) + tn(2.5; 3, 2.5) + tn(2.5; 5, 10)) / 3) with scipy's truncnorm on [0, 10].
+    expect(pe.logPdf([[2.5]])[0]).toBeCloseTo(-1.8390998860055443, 12);
+    expect(simpson((x) => Math.exp(pe.logPdf([[x]])[0]!), 0, 10)).toBeCloseTo(1, 9);
+  });
+
+  it('gives discrete parameters the Gaussian mass of each value’s cell, summing to 1', () => {
+    const dim = tpeDim('n', { type: 'int', low: 0, high: 4 })!;
+    const prior = new ParzenEstimator([dim], [], [], UNIVARIATE);
+    // Cell [1.5, 2.5] of N(2, 5²) over [−0.5, 4.5]: (Φ(0.1) − Φ(−0.1)) / (Φ(0.5) − Φ(−0.5)).
+    expect(prior.logPdf([[2]])[0]).toBeCloseTo(-1.570125667851616, 12);
+    for (const json of [
+      { type: 'int', low: 0, high: 4 },
+      { type: 'int', low: 1, high: 1024, log: true },
+      { type: 'float', low: 0, high: 1, step: 0.125 },
+      { type: 'int', low: 0, high: 100, step: 10 },
+    ] as const) {
+      const d = tpeDim('p', json)!;
+      const n = d.kind === 'numeric' ? d.n! : 0;
+      const obs = [[0], [Math.floor(n / 3)], [n - 1]];
+      for (const options of [UNIVARIATE, { ...UNIVARIATE, multivariate: true }]) {
+        const pe = new ParzenEstimator([d], obs, [1, 1, 1], options);
+        const all = Array.from({ length: n }, (_, k) => [k]);
+        expect(Math.exp(logSumExp(pe.logPdf(all))), JSON.stringify(json)).toBeCloseTo(1, 10);
+      }
+    }
+  });
+
+  it('weights categorical choices by observation plus the prior', () => {
+    const dim = tpeDim('c', { type: 'categorical', choices: ['a', 'b', 'c'] })!;
+    const pe = new ParzenEstimator([dim], [[0], [0], [2]], [1, 1, 1], UNIVARIATE);
+    // Four components of weight 1/4; observation rows (1 + 1/4, 1/4, 1/4)/1.75, prior row uniform.
+    expect(pe.logPdf([[0]])[0]).toBeCloseTo(-0.7419373447293773, 12);
+    expect(Math.exp(logSumExp(pe.logPdf([[0], [1], [2]])))).toBeCloseTo(1, 12);
+  });
+
+  it('samples inside the bounds, near the observations, deterministically', () => {
+    const dims = [
+      tpeDim('x', { type: 'float', low: 1e-4, high: 1, log: true })!,
+      tpeDim('n', { type: 'int', low: 0, high: 50 })!,
+      tpeDim('c', { type: 'categorical', choices: [1, 2, 3] })!,
+    ];
+    const obs = Array.from({ length: 20 }, () => [Math.log(0.01), 40, 1]);
+    const pe = new ParzenEstimator(dims, obs, defaultWeights(20), {
+      ...UNIVARIATE,
+      multivariate: true,
+    });
+    const a = pe.sample(createRng(3), 400);
+    expect(pe.sample(createRng(3), 400)).toEqual(a);
+    for (const [x, n, c] of a) {
+      expect(x).toBeGreaterThanOrEqual(Math.log(1e-4));
+      expect(x).toBeLessThanOrEqual(0);
+      expect(Number.isInteger(n) && n! >= 0 && n! <= 50).toBe(true);
+      expect([0, 1, 2]).toContain(c);
+    }
+    // 20 of 21 components sit at (log 0.01, 40, choice 1).
+    const near = a.filter(([x, n]) => Math.abs(x! - Math.log(0.01)) < 2 && Math.abs(n! - 40) < 12);
+    expect(near.length).toBeGreaterThan(300);
+    expect(a.filter(([, , c]) => c === 1).length).toBeGreaterThan(300);
+    expect(pe.logPdf(a).every(Number.isFinite)).toBe(true);
+  });
+
+  it('ramps down old observations from 25 on (Optuna default_weights)', () => {
+    expect(defaultWeights(3)).toEqual([1, 1, 1]);
+    const w = defaultWeights(30);
+    expect(w).toHaveLength(30);
+    expect(w[0]).toBeCloseTo(1 / 30, 15);
+    expect(w[2]).toBeCloseTo((1 / 30 + 1) / 2, 15);
+    expect(w.slice(4)).toEqual(new Array(26).fill(1));
+    expect(defaultWeights(26)).toEqual([1 / 26, ...new Array(25).fill(1)]);
+  });
+});
