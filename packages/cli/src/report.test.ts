@@ -71,6 +71,7 @@ describe('renderReport', () => {
     expect(html.match(/<tr class="[^"]*" data-trial=/g)).toHaveLength(12);
     expect(html).toContain('<tr class="complete best" data-trial="10">');
     expect(html).toContain('<th>testAccuracy</th>');
+    expect(html).toContain('<b>0.94</b><span>test accuracy of the best trial</span>');
     const data = JSON.parse(
       html.match(/<script type="application\/json" id="study-data">(.*)<\/script>/)![1]!,
     );

@@ -421,6 +421,9 @@ export function renderReport(result: StudyJSON): string {
   const cards: [string, string][] = [
     [best ? fmt(best.value) : '—', `best value (${maximize ? 'max' : 'min'})`],
     [best ? `#${best.number}` : '—', 'best trial'],
+    ...(typeof best?.userAttrs?.testAccuracy === 'number'
+      ? [[fmt(best.userAttrs.testAccuracy), 'test accuracy of the best trial'] as [string, string]]
+      : []),
     [String(trials.length), 'trials'],
     [
       Object.entries(counts)
