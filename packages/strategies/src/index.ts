@@ -12,3 +12,4 @@ export { type RandomOptions, random } from './random.js';
 export type { SobolGenerator, SobolOptions } from './sobol.js';
 export { createSobol } from './sobol.js';
 export { type SobolStrategyOptions, sobol } from './sobolStrategy.js';
+export { defaultGamma, type TpeOptions, tpe } from './tpe.js';
