@@ -12,7 +12,14 @@ function showValue(value: ParamValue): string {
   return typeof value === 'string' ? value : String(value);
 }
 
-/** A plain-text table of the best trial (number, value, params), ending in a newline. */
+function isScalar(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+/**
+ * A plain-text table of the best trial (number, value, params, then its scalar user attributes —
+ * e.g. the harness's testAccuracy and epochs), ending in a newline.
+ */
 export function formatBest(study: Study, strategy: string): string {
   const trials = study.trials;
   const c = stateCounts(trials);
@@ -28,6 +35,9 @@ export function formatBest(study: Study, strategy: string): string {
     ['trial', String(best.number)],
     ['value', String(best.value)],
     ...Object.entries(best.params).map(([k, v]) => [k, showValue(v)] as [string, string]),
+    ...Object.entries(best.userAttrs)
+      .filter((entry): entry is [string, string | number | boolean] => isScalar(entry[1]))
+      .map(([k, v]) => [k, showValue(v)] as [string, string]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   lines.push('best trial:');

@@ -120,6 +120,13 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   if (flags.html) await writeFile(resolve(io.cwd, flags.html), renderReport(json));
 
   io.stdout.write(formatBest(study, flags.strategy));
+  for (const [label, file] of [
+    ['results', flags.out],
+    ['csv', flags.csv],
+    ['report', flags.html],
+  ] as const) {
+    if (file) io.stdout.write(`${label}: ${resolve(io.cwd, file)}\n`);
+  }
   if (!flags.quiet) {
     io.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }

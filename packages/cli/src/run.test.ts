@@ -147,6 +147,31 @@ describe('main', () => {
     );
   });
 
+  it("shows the best trial's scalar user attributes and where the outputs went", async () => {
+    const path = join(dir, 'attrs.mjs');
+    writeFileSync(
+      path,
+      `export const space = { x: { type: 'int', low: 0, high: 4 } };
+       export const objective = ({ x }, trial) => {
+         trial.setUserAttr('testAccuracy', x / 8);
+         trial.setUserAttr('curve', [1, 2]);
+         return -x;
+       };`,
+    );
+    const stdout = sink();
+    const html = join(dir, 'attrs.html');
+    const code = await main(['run', path, '-s', 'exhaustive', '-q', '--html', html], {
+      stdout,
+      stderr: sink(),
+      cwd: dir,
+    });
+    expect(code).toBe(0);
+    expect(stdout.text).toContain('  testAccuracy  0.5\n');
+    expect(stdout.text).not.toContain('curve');
+    expect(stdout.text).toContain(`report: ${html}\n`);
+    expect(readFileSync(html, 'utf8')).toContain('<svg');
+  });
+
   it('fails with one line when no trial completes', async () => {
     const path = join(dir, 'allfail.mjs');
     writeFileSync(
