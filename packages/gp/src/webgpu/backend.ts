@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { acquisitionValues } from '../acquisition.js';
 import { createCpuBackend, scoreTopKSync, topK } from '../cpuBackend.js';
-import { conditionGP } from '../fit.js';
+import { conditionGP, logPosteriorObjective } from '../fit.js';
 import { checkPoints, kernelLayout, kernelMatrix, validateParams } from '../kernel.js';
 import { cholesky, JITTER_SCHEDULE } from '../linalg.js';
 import type {
@@ -74,6 +74,20 @@ export interface WebGPUSurrogateBackend extends SurrogateBackend {
     acquisition: AcquisitionSpec,
     k: number,
   ): Promise<TopK & { jitter: number }>;
+  /**
+   * Log marginal likelihood of ys (priors excluded) and its gradient with respect to
+   * θ = (log ℓ_1 … log ℓ_e, log s², log σ²_noise) — what a hyperparameter fit evaluates — from
+   * K, its Cholesky, L⁻¹, α and K⁻¹ on the GPU: ∂LML/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ), summed per
+   * 64×64 tile of pairs on the GPU and across tiles in f64. At most 64 lengthscales.
+   * @param ys n standardised outputs. @returns gradient of length e + 2.
+   */
+  logMarginalLikelihood(
+    spec: KernelSpec,
+    params: KernelParams,
+    x: Float64Array,
+    ys: Float64Array,
+    n: number,
+  ): Promise<{ value: number; gradient: Float64Array; jitter: number }>;
 }
 
 function checkK(k: number, m: number): void {
@@ -318,6 +332,59 @@ export async function createWebGPUBackend(
       }, onCpu);
     },
 
+    logMarginalLikelihood(spec, params, x, ys, n) {
+      const layout = kernelLayout(spec);
+      validateParams(layout, params);
+      checkPoints('x', x, n, spec.d);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`n: ${n} must be an integer ≥ 1`);
+      if (ys.length < n) throw new Error(`ys: length ${ys.length} must be ≥ n (${n})`);
+      const { e } = layout;
+      return guarded(
+        async () => {
+          model = undefined;
+          const kern = gpuKernel(spec, params, x, n);
+          engine.checkMatrix(kern.nPad, n);
+          const meanDiag = params.outputScale + params.noise;
+          for (const jitter of [0, ...JITTER_SCHEDULE.map((s) => s * meanDiag)]) {
+            engine.uploadKernel(kern);
+            engine.write('y', padVector(ys, n, kern.nPad));
+            const batch = engine.newBatch();
+            engine.recordKernelMatrix(batch, kern, jitter);
+            const info = engine.recordCholesky(batch, kern.nPad);
+            engine.buffer('linv', kern.nPad * kern.nPad * 4);
+            engine.recordInverse(batch, kern.nPad);
+            engine.recordAlpha(batch, kern.nPad);
+            const { partial, slots } = engine.recordLikelihood(batch, kern, e);
+            const tiles = (kern.nPad / 64) ** 2;
+            const out = await engine.read(batch, [
+              { src: info, bytes: 4 },
+              { src: partial, bytes: tiles * slots * 4 },
+            ]);
+            if (new Uint32Array(out, 0, 1)[0] !== 0) continue;
+            const parts = new Float32Array(out, 4, tiles * slots);
+            const sum = new Float64Array(slots);
+            for (let t = 0; t < tiles; t++) {
+              for (let c = 0; c < slots; c++) sum[c]! += parts[t * slots + c]!;
+            }
+            const gradient = new Float64Array(e + 2);
+            for (let c = 0; c < e; c++) {
+              const l = params.lengthscales[c]!;
+              gradient[c] = (-2 / (l * l)) * sum[c]!;
+            }
+            const trW = sum[e + 1]!;
+            gradient[e] = sum[e]! + 0.5 * params.outputScale * trW;
+            gradient[e + 1] = 0.5 * params.noise * trW;
+            const value = -0.5 * sum[e + 3]! - sum[e + 2]! - 0.5 * n * Math.log(2 * Math.PI);
+            return { value, gradient, jitter };
+          }
+          throw new Error(
+            `logMarginalLikelihood: K (n = ${n}) is not positive definite in f32 even with jitter ${JITTER_SCHEDULE.at(-1)}× the mean diagonal`,
+          );
+        },
+        () => cpuLogMarginalLikelihood(spec, params, x, ys, n),
+      );
+    },
+
     destroy() {
       if (destroyed) return;
       destroyed = true;
@@ -360,6 +427,38 @@ export async function createWebGPUBackend(
   }
 
   return backend;
+}
+
+/**
+ * The f64 CPU value of {@link WebGPUSurrogateBackend.logMarginalLikelihood}, from the fit's own
+ * objective: its gradient minus the (known) gradient of its default prior.
+ */
+export function cpuLogMarginalLikelihood(
+  spec: KernelSpec,
+  params: KernelParams,
+  x: Float64Array,
+  ys: Float64Array,
+  n: number,
+): { value: number; gradient: Float64Array; jitter: number } {
+  const obj = logPosteriorObjective(spec, x, ys, n, { prior: 'optuna' });
+  const theta = new Float64Array(obj.k);
+  const e = params.lengthscales.length;
+  for (let c = 0; c < e; c++) theta[c] = Math.log(params.lengthscales[c]!);
+  theta[e] = Math.log(params.outputScale);
+  theta[e + 1] = Math.log(params.noise);
+  const grad = new Float64Array(obj.k);
+  if (!Number.isFinite(obj.evaluate(theta, grad))) {
+    throw new Error(`logMarginalLikelihood: K (n = ${n}) is not positive definite`);
+  }
+  // evaluate() returns −(LML + log prior); undo the sign and the 'optuna' prior's gradient.
+  const gradient = new Float64Array(obj.k);
+  for (let c = 0; c < e; c++) {
+    const l2 = Math.exp(2 * theta[c]!);
+    gradient[c] = -grad[c]! + 0.2 * (l2 - 1 / l2);
+  }
+  gradient[e] = -grad[e]! - (1 - params.outputScale);
+  gradient[e + 1] = -grad[e + 1]! - (0.1 - 30 * params.noise);
+  return { value: obj.lastLml(), gradient, jitter: 0 };
 }
 
 /** n×n Float64Array from an nPad×nPad f32 matrix; `lower` zeroes the upper triangle. */

@@ -15,6 +15,7 @@ import type {
   SurrogateBackend,
   TopK,
 } from '../types.js';
+import { cpuLogMarginalLikelihood } from './backend.js';
 
 /*
  * The numeric conformance suite every GP backend passes, written once: vitest runs it for the
@@ -38,6 +39,9 @@ import type {
  *   ~ε·cond(L) ≈ 6e-8·√(s²/noise) ≈ 6e-6 for noise 1e-4; 2e-4 leaves room for n up to thousands.
  * - acquisition, against the CPU acquisition of the backend's own (μ, σ²): 1e-4 relative
  *   (+1e-6 absolute) for ei, pi, ucb, 1e-3 absolute for logEI (f32 logs of values near 1).
+ * - log marginal likelihood: 1e-4·(n + |LML|) — a sum of n f32 logs and a quadratic form;
+ *   its gradient (w.r.t. log-parameters): 1e-3·max(1, max|∂LML/∂θ|), against f64 central
+ *   differences (h = 1e-5, error ~1e-9): ½tr((ααᵀ − K⁻¹)∂K/∂θ) cancels O(n²·‖K⁻¹‖) terms.
  * - chosen candidate: the backend's argmax equals the CPU's, or its CPU acquisition value is
  *   within 1e-2 of the CPU maximum relative to max − median: μ, σ² errs by the bounds above, so
  *   candidates that differ by less reorder (near-ties) and either is an equally good choice.
@@ -63,6 +67,13 @@ export interface GpOperations {
     acquisition: AcquisitionSpec,
     k: number,
   ): Promise<TopK & { jitter: number }>;
+  logMarginalLikelihood(
+    spec: KernelSpec,
+    params: KernelParams,
+    x: Float64Array,
+    ys: Float64Array,
+    n: number,
+  ): Promise<{ value: number; gradient: Float64Array; jitter: number }>;
 }
 
 export type ConformanceBackend = SurrogateBackend & GpOperations;
@@ -76,6 +87,8 @@ export function cpuOperations(): GpOperations {
       const gp = conditionGP(spec, params, x, n, ys, 0, 1);
       return Promise.resolve({ ...scoreTopKSync(gp, xc, m, acq, k), jitter: gp.jitter });
     },
+    logMarginalLikelihood: (spec, params, x, ys, n) =>
+      Promise.resolve(cpuLogMarginalLikelihood(spec, params, x, ys, n)),
   };
 }
 
@@ -99,6 +112,8 @@ export const TOLERANCE = {
   acquisitionAbsolute: 1e-6,
   logEI: 1e-3,
   choice: 1e-2,
+  lml: 1e-4,
+  lmlGradient: 1e-3,
 } as const;
 
 /** mulberry32, the seeded source of every random input here. */
@@ -414,6 +429,63 @@ function suggestCase(p: () => Problem): ConformanceCase {
   };
 }
 
+/** LML of the CPU reference at θ (log-parameters), for central differences. */
+function lmlAt(p: Problem, theta: Float64Array): number {
+  const e = p.params.lengthscales.length;
+  const params: KernelParams = {
+    lengthscales: Float64Array.from({ length: e }, (_, c) => Math.exp(theta[c]!)),
+    outputScale: Math.exp(theta[e]!),
+    noise: Math.exp(theta[e + 1]!),
+  };
+  return conditionGP(p.spec, params, p.x, p.n, p.ys, 0, 1).logMarginalLikelihood;
+}
+
+function likelihoodCase(name: string, p: () => Problem): ConformanceCase {
+  return {
+    name: `log marginal likelihood and gradient: ${name}`,
+    async run(backend) {
+      const pr = p();
+      const c = new Checker();
+      const got = await backend.logMarginalLikelihood(pr.spec, pr.params, pr.x, pr.ys, pr.n);
+      const e = pr.params.lengthscales.length;
+      c.ok(
+        got.gradient.length === e + 2,
+        `gradient length ${got.gradient.length} ≠ e + 2 = ${e + 2}`,
+      );
+      c.within(
+        'LML',
+        Math.abs(got.value - pr.gp.logMarginalLikelihood) / (pr.n + Math.abs(got.value)),
+        TOLERANCE.lml,
+      );
+      const theta = Float64Array.from([
+        ...Array.from(pr.params.lengthscales, Math.log),
+        Math.log(pr.params.outputScale),
+        Math.log(pr.params.noise),
+      ]);
+      const h = 1e-5;
+      let gmax = 1;
+      const fd = new Float64Array(e + 2);
+      for (let j = 0; j < e + 2; j++) {
+        const up = theta.slice();
+        const down = theta.slice();
+        up[j]! += h;
+        down[j]! -= h;
+        fd[j] = (lmlAt(pr, up) - lmlAt(pr, down)) / (2 * h);
+        gmax = Math.max(gmax, Math.abs(fd[j]!));
+      }
+      for (let j = 0; j < e + 2; j++) {
+        c.within(
+          '∂LML/∂θ',
+          Math.abs(got.gradient[j]! - fd[j]!) / gmax,
+          TOLERANCE.lmlGradient,
+          `θ_${j}`,
+        );
+      }
+      return c.result();
+    },
+  };
+}
+
 /** The suite. Sizes exercise several 32-blocks of the Cholesky and several top-k passes. */
 export function conformanceCases(): ConformanceCase[] {
   const groups: InputGroup[] = [
@@ -439,5 +511,7 @@ export function conformanceCases(): ConformanceCase[] {
     topKCase('ei', 1, cont),
     topKCase('ucb', 20, cat),
     suggestCase(big),
+    likelihoodCase('matern52 continuous', () => problem(10, 'matern52', 100, 5, 1, [], 1e-2)),
+    likelihoodCase('rbf with categorical groups', () => problem(11, 'rbf', 90, 9, 1, groups, 1e-2)),
   ];
 }

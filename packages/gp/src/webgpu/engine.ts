@@ -12,6 +12,7 @@ import {
   type ShaderDef,
   USAGE,
 } from './layout.js';
+import { INVERSE_GRAM, LIKELIHOOD_GRADIENT, LIKELIHOOD_SLOTS } from './likelihood.wgsl.js';
 import { getPipeline } from './pipelines.js';
 import { POSTERIOR_GEMM, POSTERIOR_REDUCE } from './posterior.wgsl.js';
 import { TOPK, TOPK_SEGMENT } from './topk.wgsl.js';
@@ -37,7 +38,10 @@ export interface GpuKernel {
   readonly kind: number;
   readonly outputScale: number;
   readonly noise: number;
-  /** d weights 1/ℓ² (0 on categorical dimensions), then (start, size, 1/ℓ_g²) per group. */
+  /**
+   * d weights 1/ℓ² (0 on categorical dimensions), then (start, size, 1/ℓ_g²) per group, then
+   * each dimension's lengthscale index (−1 inside a group).
+   */
   readonly kp: Float32Array;
   /** n×d, row-major. */
   readonly x: Float32Array;
@@ -52,10 +56,11 @@ export function gpuKernel(
   const layout = kernelLayout(spec);
   const { d, continuous, groups } = layout;
   const g = groups.length / 2;
-  const kp = new Float32Array(d + 3 * g);
+  const kp = new Float32Array(2 * d + 3 * g).fill(-1, d + 3 * g);
   const ls = params.lengthscales;
   continuous.forEach((dim, j) => {
     kp[dim] = 1 / (ls[j]! * ls[j]!);
+    kp[d + 3 * g + dim] = j;
   });
   for (let q = 0; q < g; q++) {
     const l = ls[continuous.length + q]!;
@@ -304,6 +309,45 @@ export class Engine {
     const alpha = this.buffer('alpha', nPad * 4);
     batch.dispatch(TRIANGULAR_MATVEC, { nPad, step: 0 }, [linv, y, z], nPad / 64);
     batch.dispatch(TRIANGULAR_MATVEC, { nPad, step: 1 }, [linv, z, alpha], nPad / 64);
+  }
+
+  /**
+   * Records K⁻¹ = L⁻ᵀL⁻¹ into 'kinv' and the likelihood's partial sums (see LIKELIHOOD_GRADIENT)
+   * into 'lik' ((nPad/64)² tiles × (e + 4)), after K, its Cholesky, L⁻¹ and α were recorded.
+   */
+  recordLikelihood(batch: Batch, k: GpuKernel, e: number): { partial: GPUBuffer; slots: number } {
+    const slots = e + 4;
+    if (slots > LIKELIHOOD_SLOTS) {
+      throw new Error(
+        `webgpu: the likelihood gradient supports at most ${LIKELIHOOD_SLOTS - 4} lengthscales, got ${e}`,
+      );
+    }
+    const { nPad } = k;
+    const tiles = nPad / TILE;
+    const linv = this.buffer('linv', nPad * nPad * 4);
+    const kinv = this.buffer('kinv', nPad * nPad * 4);
+    const partial = this.buffer('lik', tiles * tiles * slots * 4);
+    batch.clear(partial, tiles * tiles * slots * 4);
+    batch.dispatch(INVERSE_GRAM, { nPad }, [linv, linv, kinv], tiles, tiles);
+    const x = this.buffer('x', 0);
+    const p = this.kernelParams(k, { k: slots });
+    batch.dispatch(
+      LIKELIHOOD_GRADIENT,
+      p,
+      [
+        x,
+        x,
+        this.buffer('kp', 0),
+        kinv,
+        this.buffer('alpha', nPad * 4),
+        this.buffer('a', nPad * nPad * 4),
+        this.buffer('y', nPad * 4),
+        partial,
+      ],
+      tiles,
+      tiles,
+    );
+    return { partial, slots };
   }
 
   /**

@@ -4,10 +4,12 @@ import type { SurrogateBackend } from '../types.js';
 
 /**
  * Default 'auto' threshold on n·m (training points × candidates) below which the CPU scores.
- * The CPU costs ≈ n²·m/2 multiply-adds per scoring (the triangular solve), ~1 ns each in V8
- * (measured: benchmarks/surrogate), while a WebGPU call costs a fixed ~1–2 ms of submit,
- * upload and readback on a discrete GPU. They break even near n²·m ≈ 2–4e6, i.e. n·m ≈ 65536
- * for the n ≈ 30–60 trials where a study first gets there; smaller problems stay on the CPU.
+ * The CPU's scoring costs up to n²·m/2 multiply-adds (the triangular solve; it prunes most
+ * candidates in practice) at ~1–2 ns each in V8 (benchmarks/surrogate calibrates this on the
+ * machine it runs on), while one WebGPU call has a fixed cost of roughly 1–2 ms (submit,
+ * upload, readback) on a discrete GPU — an estimate: no real GPU was available to measure it.
+ * They break even near n²·m ≈ 2–4e6, i.e. n·m ≈ 65536 at the n ≈ 30–60 trials where a study
+ * first gets there. Run the benchmark on the target GPU and pass `minWork` to tune it.
  */
 export const DEFAULT_MIN_WORK = 65_536;
 
