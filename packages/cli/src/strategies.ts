@@ -8,6 +8,7 @@ import {
   grid,
   random,
   sobol,
+  tpe,
 } from '@webtune/strategies';
 import { CliError } from './errors.js';
 
@@ -70,6 +71,10 @@ export const STRATEGIES: Readonly<Record<string, StrategyEntry>> = {
         }),
       ),
     flags: ['kernel', 'startup', 'backend'],
+  },
+  tpe: {
+    create: (f) => tpe(defined({ candidates: f.candidates, startup: f.startup })),
+    flags: ['candidates', 'startup'],
   },
 };
 
