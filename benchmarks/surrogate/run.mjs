@@ -344,7 +344,7 @@ function chart(results) {
   const rows = results.cells;
   const W = 1100;
   const H = 420;
-  const pad = { l: 70, r: 20, t: 40, b: 110 };
+  const pad = { l: 70, r: 90, t: 40, b: 110 };
   const vals = rows.flatMap((c) => [c.cpu.suggest?.ms, c.webgpu.suggest?.ms]).filter((v) => v > 0);
   const lo = Math.floor(Math.log10(Math.min(...vals, 1)));
   const hi = Math.ceil(Math.log10(Math.max(...vals, 10)));
