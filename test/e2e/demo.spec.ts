@@ -190,3 +190,18 @@ test('Stop aborts a random search after its first trial', async () => {
   expect(errors).toEqual([]);
   await page.close();
 });
+
+test('a bad setting is refused before any work starts, naming the field and the value', async () => {
+  const { page, errors } = await open();
+  await page.locator('#settings [name="trials"]').fill('0');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.locator('#state')).toHaveText(
+    "error: trials: '0' must be an integer in [1, 500]",
+  );
+  const s = await page.evaluate(() => window.__webtune);
+  expect(s.state).toBe('error');
+  expect(s.trials).toEqual([]);
+  expect(page.workers()).toEqual([]);
+  expect(errors).toEqual([]);
+  await page.close();
+});

@@ -90,7 +90,10 @@ export interface TrialRow {
   number: number;
   params: Record<string, unknown>;
   state: FrozenTrial['state'];
-  /** The objective: best validation accuracy over the epochs run. */
+  /**
+   * The objective: best validation accuracy over the epochs run (while running: the latest
+   * epoch's; pruned: the last reported).
+   */
   valAccuracy: number | null;
   /** Test accuracy of the model rolled back to its best epoch. */
   testAccuracy: number | null;
@@ -193,7 +196,10 @@ export function toRow(t: FrozenTrial): TrialRow {
     number: t.number,
     params: { ...t.params },
     state: t.state,
-    valAccuracy: t.state === 'complete' ? (t.value ?? null) : num(a.valAccuracy),
+    valAccuracy:
+      t.state === 'complete' || t.state === 'pruned'
+        ? (t.value ?? null)
+        : num(t.intermediate.at(-1)?.value),
     testAccuracy: num(a.testAccuracy),
     epochs: t.intermediate.length,
     durationMs: t.durationMs ?? null,
