@@ -59,6 +59,28 @@ describe('Parzen estimator', () => {
     expect(simpson((x) => Math.exp(pe.logPdf([[x]])[0]!), 0, 10)).toBeCloseTo(1, 9);
   });
 
+  it('matches a NumPy/SciPy transcription of Optuna 3.x on 28 observations (ramped weights)', () => {
+    const mus = [
+      -4.9, 9.8, 0.1, 0.3, 2.2, 7.7, 7.71, -1, 3.3, 5.5, 6.1, 1.0, 1.1, 1.2, 8.0, -3, 4.4, 2.5, 2.6,
+      2.7, 9.0, -2.2, 0.5, 0.6, 0.7, 0.8, 3.9, 4.0,
+    ];
+    const dim = tpeDim('x', { type: 'float', low: -5, high: 10 })!;
+    const pe = new ParzenEstimator(
+      [dim],
+      mus.map((m) => [m]),
+      defaultWeights(mus.length),
+      UNIVARIATE,
+    );
+    const expected = [
+      -4.741768351089065, -2.13212169451288, -2.176158646398817, -2.6497296796040697,
+      -3.3874688189725224,
+    ];
+    const got = pe.logPdf([[-5], [0], [2.35], [7.705], [10]]);
+    expected.forEach((e, i) => {
+      expect(got[i]).toBeCloseTo(e, 12);
+    });
+  });
+
   it('gives discrete parameters the Gaussian mass of each value’s cell, summing to 1', () => {
     const dim = tpeDim('n', { type: 'int', low: 0, high: 4 })!;
     const prior = new ParzenEstimator([dim], [], [], UNIVARIATE);
