@@ -16,7 +16,13 @@ import { type DeviceOptions, describeAdapter, openDevice } from './device.js';
 import { type Batch, Engine, GPU_TOPK_MAX, type GpuKernel, gpuKernel } from './engine.js';
 
 /** Options of {@link createWebGPUBackend}. */
-export type WebGPUBackendOptions = DeviceOptions;
+export interface WebGPUBackendOptions extends DeviceOptions {
+  /**
+   * Most candidates scored per chunk (default 524288, lowered to fit the device's storage
+   * binding size): smaller chunks use less GPU memory, m × n × 4 bytes per chunk at most.
+   */
+  chunkSize?: number;
+}
 
 /**
  * The WebGPU surrogate backend: every heavy step in WGSL, in f32.
@@ -124,9 +130,13 @@ function padVector(src: Float64Array, n: number, nPad: number): Float32Array {
 export async function createWebGPUBackend(
   options: WebGPUBackendOptions = {},
 ): Promise<WebGPUSurrogateBackend> {
+  const chunkSize = options.chunkSize ?? 1 << 19;
+  if (!Number.isInteger(chunkSize) || chunkSize < 64) {
+    throw new Error(`chunkSize: ${chunkSize} must be an integer ≥ 64`);
+  }
   const opened = await openDevice(options);
   const { device, info } = opened;
-  const engine = new Engine(device);
+  const engine = new Engine(device, chunkSize);
   const cpu = createCpuBackend();
   let lost = false;
   let lostReason: string | undefined;
@@ -390,7 +400,6 @@ export async function createWebGPUBackend(
       destroyed = true;
       engine.destroy();
       if (opened.owned) device.destroy();
-      opened.gpu = undefined;
       model = undefined;
     },
   };

@@ -13,20 +13,27 @@ interface DawnModule {
   create(flags: string[]): GPU;
 }
 
+/*
+ * One Dawn instance per process, created on first use and kept: node-webgpu aborts the process
+ * when an instance is garbage-collected after one of its devices was destroyed (reproduced with
+ * webgpu 0.6.2), and a kept instance does not stop Node from exiting. An instance that found no
+ * adapter is dropped (it made no device), so a retry can see a changed VK_ICD_FILENAMES.
+ */
+let dawn: Promise<GPU | undefined> | undefined;
+
 /**
  * navigator.gpu in browsers (and Deno); in Node the optional `webgpu` package (Dawn), loaded
  * lazily so that importing @webtune/gp never loads a native module. Undefined when neither exists.
  */
-export async function findGpu(): Promise<GPU | undefined> {
+export function findGpu(): Promise<GPU | undefined> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
-  if (nav?.gpu) return nav.gpu;
+  if (nav?.gpu) return Promise.resolve(nav.gpu);
   const specifier = 'webgpu';
-  try {
-    const mod = (await import(/* @vite-ignore */ specifier)) as DawnModule;
-    return mod.create([]);
-  } catch {
-    return undefined;
-  }
+  dawn ??= import(/* @vite-ignore */ specifier).then(
+    (mod: DawnModule) => mod.create([]),
+    () => undefined,
+  );
+  return dawn;
 }
 
 /** An opened device and what is known of its adapter. */
@@ -35,7 +42,7 @@ export interface OpenedDevice {
   info: GPUAdapterInfo | undefined;
   /** True when this code created the device (and so destroys it). */
   owned: boolean;
-  /** Keeps the Node GPU object alive for the device's lifetime; dropped on destroy. */
+  /** The GPU object the device came from (undefined for a caller's device). */
   gpu: GPU | undefined;
 }
 
@@ -56,6 +63,9 @@ export async function findAdapter(
   const gpu = await findGpu();
   if (!gpu) return undefined;
   const adapter = await gpu.requestAdapter(powerPreference ? { powerPreference } : {});
+  if (!adapter && gpu !== (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu) {
+    dawn = undefined;
+  }
   return adapter ? { adapter, gpu } : undefined;
 }
 

@@ -120,7 +120,11 @@ export class Engine {
   /** Largest bytes one storage binding may hold on this device. */
   readonly bindingLimit: number;
 
-  constructor(readonly device: GPUDevice) {
+  constructor(
+    readonly device: GPUDevice,
+    /** Most candidates per chunk (rounded down to 64; the device limits may lower it). */
+    private readonly maxChunk = 1 << 19,
+  ) {
     this.bindingLimit = Math.min(
       device.limits.maxStorageBufferBindingSize,
       device.limits.maxBufferSize,
@@ -374,7 +378,10 @@ export class Engine {
     const budget = Math.min(this.bindingLimit, CHUNK_BYTES);
     const byMatrix = Math.floor(budget / (nPad * 4) / TILE) * TILE;
     const byInputs = Math.floor(budget / (Math.max(d, 1) * 4) / TILE) * TILE;
-    const chunkPad = Math.max(TILE, Math.min(roundUp(m, TILE), byMatrix, byInputs, 1 << 19));
+    const chunkPad = Math.max(
+      TILE,
+      Math.min(roundUp(m, TILE), byMatrix, byInputs, Math.floor(this.maxChunk / TILE) * TILE),
+    );
     const x = this.buffer('x', 0);
     const kp = this.buffer('kp', 0);
     const linv = this.buffer('linv', nPad * nPad * 4);

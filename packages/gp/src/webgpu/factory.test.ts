@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scoreTopKSync } from '../cpuBackend.js';
+import { posterior } from '../posterior.js';
 import { createWebGPUBackend } from './backend.js';
 import { problem } from './conformance.js';
 import { findAdapter } from './device.js';
@@ -95,6 +96,27 @@ describe('webgpu backend on a caller-provided device', () => {
     backend.destroy();
     await expect(async () => backend.predict(p.gp, p.xc, p.m)).rejects.toThrow(
       'used after destroy()',
+    );
+  }, 60_000);
+
+  it('scores m in several chunks (offsets, reused chunk buffers) exactly as in one', async () => {
+    const chunked = await createWebGPUBackend({ chunkSize: 1000 });
+    const p = problem(12, 'matern52', 70, 4, 3100);
+    const acq = { kind: 'logEI', best: -0.5 } as const;
+    const got = await chunked.predict(p.gp, p.xc, p.m);
+    const ref = posterior(p.gp, p.xc, p.m);
+    for (let i = 0; i < p.m; i++) {
+      expect(Math.abs(got.mean[i]! - ref.mean[i]!)).toBeLessThan(1e-4);
+      expect(Math.abs(got.variance[i]! - ref.variance[i]!)).toBeLessThan(
+        2e-4 * p.params.outputScale,
+      );
+    }
+    const top = await chunked.scoreTopK(p.gp, p.xc, p.m, acq, 4);
+    const cpu = scoreTopKSync(p.gp, p.xc, p.m, acq, 4);
+    expect(Array.from(top.index)).toEqual(Array.from(cpu.index));
+    chunked.destroy();
+    await expect(createWebGPUBackend({ chunkSize: 10 })).rejects.toThrow(
+      'chunkSize: 10 must be an integer ≥ 64',
     );
   }, 60_000);
 
