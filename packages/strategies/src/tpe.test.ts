@@ -117,15 +117,18 @@ describe('tpe', () => {
     expect(multi).toBeLessThan(rand - 0.2);
   });
 
-  it('finds the seed grid’s optimum within 60 evaluations for most seeds', async () => {
-    let hits = 0;
+  it('finds the seed grid’s optimum within 60 evaluations for most seeds, mostly within 30', async () => {
+    const firstHits: number[] = [];
     for (const seed of [0, 1, 2, 3, 4, 5]) {
       const study = await run(tpe(), SEED_GRID, seedGrid, 60, seed);
-      if (Math.abs(study.bestTrial!.value! - 0.10937336327052119) < 1e-12) hits++;
+      const hit = study.trials.findIndex((t) => Math.abs(t.value! - 0.10937336327052119) < 1e-12);
+      firstHits.push(hit < 0 ? Number.POSITIVE_INFINITY : hit + 1);
       const keys = study.trials.map((t) => JSON.stringify(t.params));
       expect(new Set(keys).size, 'no configuration is evaluated twice').toBe(keys.length);
     }
-    expect(hits).toBeGreaterThanOrEqual(5);
+    // Without repeats, uniform draws hit it by 30 of 64 with probability 0.47 per seed.
+    expect(firstHits.filter((n) => n <= 60).length).toBeGreaterThanOrEqual(5);
+    expect(firstHits.filter((n) => n <= 30).length).toBeGreaterThanOrEqual(5);
   });
 
   it('is deterministic for a seed, and the seed matters', async () => {
