@@ -31,19 +31,24 @@ describe('chartModel', () => {
       [1, true],
       [3, false],
     ]);
-    expect([m.yMin, m.yMax, m.xMax]).toEqual([0.5, 0.8, 4]);
+    expect(m.yMin).toBeCloseTo(0.485);
+    expect(m.yMax).toBeCloseTo(0.815);
+    expect(m.xMax).toBe(4);
     const [p0, p1] = m.points;
-    // Top of the plot is the highest value, bottom the lowest; x spans trial 0 … 4.
-    expect(p1?.y).toBeCloseTo(MARGIN.top);
-    expect(p0?.y).toBeCloseTo(200 - MARGIN.bottom);
+    // Highest value near the top, lowest near the bottom (5% padding); x spans trial 0 … 4.
+    const plotH = 200 - MARGIN.top - MARGIN.bottom;
+    expect(p1?.y).toBeCloseTo(MARGIN.top + plotH * (0.015 / 0.33));
+    expect(p0?.y).toBeCloseTo(200 - MARGIN.bottom - plotH * (0.015 / 0.33));
     expect(p0?.x).toBeCloseTo(MARGIN.left);
     expect(m.bestPath).toBe(`M${p0?.x},${p0?.y}H${p1?.x}V${p1?.y}H${400 - MARGIN.right}`);
   });
 
-  it('widens a flat range to 0.05 inside [0, 1] and draws nothing without complete trials', () => {
+  it('keeps the range inside [0, 1], widens a flat one, and draws nothing without complete trials', () => {
     const flat = chartModel([row(0, 'complete', 1), row(1, 'complete', 1)], 400, 200);
     expect(flat.yMax).toBe(1);
-    expect(flat.yMax - flat.yMin).toBeCloseTo(0.05);
+    expect(flat.yMax - flat.yMin).toBeCloseTo(0.055);
+    const wide = chartModel([row(0, 'complete', 0.02), row(1, 'complete', 0.99)], 400, 200);
+    expect([wide.yMin, wide.yMax]).toEqual([0, 1]);
     const empty = chartModel([row(0, 'running', null)], 400, 200);
     expect(empty.points).toEqual([]);
     expect(empty.bestPath).toBe('');

@@ -19,7 +19,7 @@ export const MARGIN = { left: 44, right: 20, top: 14, bottom: 28 } as const;
 
 /**
  * Lays out complete trials (higher is better) on [0, xMax] × [yMin, yMax]: the y range is the
- * observed one, widened to at least 0.05 and kept inside [0, 1].
+ * observed one, widened to at least 0.05, padded by 5% each side and kept inside [0, 1].
  */
 export function chartModel(rows: readonly TrialRow[], width: number, height: number): ChartModel {
   const done = rows.filter((r) => r.state === 'complete' && r.valAccuracy !== null);
@@ -31,9 +31,12 @@ export function chartModel(rows: readonly TrialRow[], width: number, height: num
     yMin = mid - 0.025;
     yMax = mid + 0.025;
   }
+  const pad = 0.05 * (yMax - yMin);
+  yMin -= pad;
+  yMax += pad;
   // Slide (not shrink) a window that sticks out of [0, 1].
   if (yMax > 1) [yMin, yMax] = [yMin - (yMax - 1), 1];
-  if (yMin < 0) [yMin, yMax] = [0, yMax - yMin];
+  if (yMin < 0) [yMin, yMax] = [0, Math.min(1, yMax - yMin)];
   const xMax = Math.max(1, ...rows.map((r) => r.number));
   const plotW = width - MARGIN.left - MARGIN.right;
   const plotH = height - MARGIN.top - MARGIN.bottom;
@@ -82,9 +85,8 @@ export function renderChart(svg: SVGSVGElement, rows: readonly TrialRow[]): void
     parts.push(el('line', { x1: left, x2: right, y1: y, y2: y, class: 'grid' }));
     parts.push(el('text', { x: left - 6, y: y + 4, 'text-anchor': 'end' }, v.toFixed(3)));
   }
-  const ticks = Math.min(m.xMax, 10);
-  for (let i = 0; i <= ticks; i++) {
-    const n = Math.round((m.xMax * i) / ticks);
+  const step = Math.ceil(m.xMax / 10);
+  for (let n = 0; n <= m.xMax; n += step) {
     const x = left + (n / m.xMax) * (right - left);
     parts.push(el('text', { x, y: bottom + 16, 'text-anchor': 'middle' }, String(n)));
   }
