@@ -55,6 +55,58 @@ export function readHistory(context: SuggestContext, encoding: ModelEncoding): H
   return { points, x, y, n, pending, exclude, order };
 }
 
+/**
+ * How observed values are transformed before the GP sees them (after negation for maximising);
+ * every warp keeps the order, so the incumbent stays the incumbent:
+ * - 'none': as they are (the GP standardises them);
+ * - 'tail': values above the median m are compressed, m + s·ln(1 + (y − m)/s) with s the
+ *   distance from the 10th percentile to the median: outliers (a diverged training run,
+ *   Rosenbrock's walls) stop dominating the fit, and the better half is left as it is;
+ * - 'log': ln(y − min + δ) with δ = (median − min)/10, which also stretches the region near the
+ *   best (strong, and harmful where the optimum needs fine resolution).
+ */
+export type OutputWarp = 'none' | 'tail' | 'log';
+
+/** An {@link OutputWarp}, or 'auto': chosen on each full refit by marginal likelihood (see {@link fitModel}). */
+export type OutputWarpChoice = OutputWarp | 'auto';
+
+/** Applies {@link OutputWarp}. */
+export function warpOutputs(y: Float64Array, warp: OutputWarp): Float64Array {
+  return warpWithJacobian(y, warp).y;
+}
+
+/**
+ * The warped values and Σ ln ψ'(y_i), the log-Jacobian that makes marginal likelihoods of
+ * differently warped data comparable (the density of the raw values is p(ψ(y))·Π ψ'(y_i)).
+ */
+export function warpWithJacobian(
+  y: Float64Array,
+  warp: OutputWarp,
+): { y: Float64Array; logJacobian: number } {
+  if (warp === 'none' || y.length < 3) return { y, logJacobian: 0 };
+  const sorted = Float64Array.from(y).sort();
+  const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))]!;
+  const min = sorted[0]!;
+  const med = at(0.5);
+  let logJacobian = 0;
+  if (warp === 'log') {
+    const delta = (med - min) / 10 || Math.abs(min) * 1e-9 || 1e-12;
+    const out = y.map((v) => {
+      logJacobian -= Math.log(v - min + delta);
+      return Math.log(v - min + delta);
+    });
+    return { y: out, logJacobian };
+  }
+  const s = med - at(0.1) || med - min;
+  if (!(s > 0)) return { y, logJacobian: 0 };
+  const out = y.map((v) => {
+    if (v <= med) return v;
+    logJacobian -= Math.log1p((v - med) / s);
+    return med + s * Math.log1p((v - med) / s);
+  });
+  return { y: out, logJacobian };
+}
+
 function safeEncode(context: SuggestContext, t: FrozenTrial): Float64Array | undefined {
   try {
     return context.space.encode(t.params as Config);
@@ -94,12 +146,17 @@ export interface FitState {
   params?: KernelParams;
   /** Set by 'auto' noise when the last full refit put the noise at the floor. */
   noiseFree?: boolean;
+  /** The warp in use (chosen on full refits when 'auto'). */
+  warp?: OutputWarp;
 }
 
 /**
- * Fits the GP on the history and updates `state`. Full refits (see {@link FitOptions.refitEvery})
- * run @webtune/gp's multi-start fit; in between, only the previous fit's parameters are polished
- * by L-BFGS, which is what keeps the per-trial overhead low.
+ * Fits the GP on the history and updates `state`; returns it with the (warped) values it was
+ * fitted on. Full refits (see {@link FitOptions.refitEvery}) run @webtune/gp's multi-start fit —
+ * once per candidate warp when `warp` is 'auto' ('none' and 'log'), keeping the one whose
+ * marginal likelihood of the raw values (LML of the standardised warped values − n·ln σ_y +
+ * Σ ln ψ'(y)) is highest; in between, only the previous fit's parameters are polished by
+ * L-BFGS, which is what keeps the per-trial overhead low.
  */
 export function fitModel(
   h: History,
@@ -107,17 +164,19 @@ export function fitModel(
   state: FitState,
   options: FitOptions,
   random: () => number,
-): FittedGP {
+  warp: OutputWarpChoice = 'none',
+): { gp: FittedGP; y: Float64Array } {
   const every = options.refitEvery ?? 10;
   const previous = state.params;
   const warm =
     previous && previous.lengthscales.length === expectedLengthscales(encoding)
       ? previous
       : undefined;
-  const full = !warm || h.n % every === 0;
+  const full = !warm || h.n % every === 0 || (warp !== 'auto' && state.warp !== warp);
   const noise = options.noise ?? 'auto';
   let fixed: number | undefined = typeof noise === 'number' ? noise : undefined;
   let start = warm;
+  let y: Float64Array;
   if (full) {
     const fitOptions: Parameters<typeof gpModule.fitGP>[3] = {
       kernel: encoding.kernel,
@@ -128,17 +187,29 @@ export function fitModel(
     if (warm) fitOptions.warmStart = warm;
     if (fixed !== undefined) fitOptions.fixedNoise = fixed;
     if (options.prior !== undefined) fitOptions.prior = options.prior;
-    const gp = gpModule.fitGP(h.x, h.y, h.n, fitOptions);
+    const candidates: OutputWarp[] = warp === 'auto' ? ['none', 'log'] : [warp];
+    let best: { gp: FittedGP; y: Float64Array; warp: OutputWarp; score: number } | undefined;
+    for (const w of candidates) {
+      const warped = warpWithJacobian(h.y, w);
+      const gp = gpModule.fitGP(h.x, warped.y, h.n, fitOptions);
+      const score = gp.logMarginalLikelihood - h.n * Math.log(gp.yStd) + warped.logJacobian;
+      if (!best || score > best.score) best = { gp, y: warped.y, warp: w, score };
+    }
+    const gp = best!.gp;
+    state.warp = best!.warp;
+    y = best!.y;
     state.noiseFree = noise === 'auto' && gp.params.noise < 2 * gpModule.NOISE_FLOOR;
     if (!state.noiseFree) {
       state.params = gp.params;
-      return gp;
+      return { gp, y };
     }
     start = gp.params;
+  } else {
+    y = warpWithJacobian(h.y, state.warp ?? 'none').y;
   }
   if (noise === 'auto' && state.noiseFree) fixed = NOISE_FREE;
   const x = h.x.slice(0, h.n * encoding.modelDims);
-  const { ys, mean, std } = gpModule.standardize(h.y, h.n);
+  const { ys, mean, std } = gpModule.standardize(y, h.n);
   const objOptions: { fixedNoise?: number; prior?: GPPrior } = {};
   if (fixed !== undefined) objOptions.fixedNoise = fixed;
   if (options.prior !== undefined) objOptions.prior = options.prior;
@@ -151,7 +222,7 @@ export function fitModel(
   });
   const params = Number.isFinite(res.f) ? obj.params(res.x) : obj.params(obj.theta(start!));
   state.params = params;
-  return gpModule.conditionGP(encoding.kernel, params, x, h.n, ys, mean, std);
+  return { gp: gpModule.conditionGP(encoding.kernel, params, x, h.n, ys, mean, std), y };
 }
 
 function expectedLengthscales(encoding: ModelEncoding): number {

@@ -431,9 +431,9 @@ function neighbour(
 
 /** Options of {@link maximizeOverSpace}; every field has a default. */
 export interface AcqOptimizerOptions {
-  /** Quasi-random candidates scored in one pass. Default max(2048, 512·d). */
+  /** Quasi-random candidates scored in one pass. Default max(2048, 256·D). */
   candidates?: number;
-  /** Candidates drawn around the incumbents (trust-region style perturbations). Default max(512, 128·d). */
+  /** Candidates drawn around the incumbents (trust-region style perturbations). Default max(512, 64·D). */
   localCandidates?: number;
   /** Best candidates polished by gradient / local search. Default 8. */
   restarts?: number;
@@ -532,8 +532,8 @@ export async function maximizeOverSpace(args: MaximizeArgs): Promise<Proposal> {
       value: top.value[0]!,
     };
   }
-  const nPool = o.candidates ?? Math.max(2048, 512 * D);
-  const nLocal = args.incumbents.length > 0 ? (o.localCandidates ?? Math.max(512, 128 * D)) : 0;
+  const nPool = o.candidates ?? Math.max(2048, 256 * D);
+  const nLocal = args.incumbents.length > 0 ? (o.localCandidates ?? Math.max(512, 64 * D)) : 0;
   const restarts = o.restarts ?? 8;
   const iterations = o.polishIterations ?? 40;
   const m = nPool + nLocal;

@@ -18,11 +18,13 @@ import {
   conditioned,
   type FitOptions,
   fitModel,
+  type OutputWarpChoice,
   readHistory,
   resolveBackend,
 } from './acqopt-model.js';
 import {
   ensureEncoding,
+  fitOptions,
   resolveStartup,
   startupSuggest,
   validateModelOptions,
@@ -35,7 +37,7 @@ export interface GradientOptions {
   kernel?: KernelKind;
   /** Start-up design, as in `bayesian()`: a strategy (default `sobol()`) or a number of trials. */
   startup?: Strategy | number;
-  /** Completed trials before the descent takes over. Default min(10, 2·p + 1) for p parameters. */
+  /** Completed trials before the descent takes over. Default min(10, p + 2) for p parameters. */
   startupTrials?: number;
   /** Starting points from the best completed trials. Default 3. */
   bestStarts?: number;
@@ -60,6 +62,10 @@ export interface GradientOptions {
   backend?: BackendChoice;
   surrogateBackend?: SurrogateBackend;
   fit?: FitOptions;
+  /** Transform of the observed values before the GP sees them, as in `bayesian()`. Default 'auto'. */
+  outputWarp?: OutputWarpChoice;
+  /** The objective is noise-free: the GP interpolates, as in `bayesian()`. Default false. */
+  deterministic?: boolean;
   /** Treat categoricals with monotonic numeric choices as ordered. Default true. */
   ordinal?: boolean;
   /** Seed of the strategy's random stream; default: the study's seed. */
@@ -119,8 +125,15 @@ export function gradient(options: GradientOptions = {}): Strategy {
       const encoding = ensureEncoding(state, context, o);
       const rng = createRng(o.seed ?? context.seed).fork(`gradient:${context.trials.length}`);
       const history = readHistory(context, encoding);
-      const gp = fitModel(history, encoding, state, o.fit ?? {}, () => rng.random());
-      return descendBatch(context, gp, encoding, history, state, o, rng);
+      const { gp, y } = fitModel(
+        history,
+        encoding,
+        state,
+        fitOptions(o),
+        () => rng.random(),
+        o.outputWarp ?? 'auto',
+      );
+      return descendBatch(context, gp, y, encoding, history, state, o, rng);
     },
     destroy() {
       state.backend?.destroy();
@@ -206,6 +219,7 @@ export function projectedAscent(
 async function descendBatch(
   context: SuggestContext,
   gp: FittedGP,
+  y: Float64Array,
   encoding: ModelEncoding,
   history: ReturnType<typeof readHistory>,
   state: { backend?: SurrogateBackend; finite?: EnumeratedSpace | undefined },
@@ -258,7 +272,7 @@ async function descendBatch(
     state.backend ??= await resolveBackend(o.backend ?? 'cpu', o.surrogateBackend);
     model = model
       ? believe(model, [taken[taken.length - 1]!])
-      : believe(conditioned(gp, history.y), taken.slice(history.n));
+      : believe(conditioned(gp, y), taken.slice(history.n));
     const acquisition = { kind: 'ucb' as const, best: 0, beta: 4 };
     const p = await maximizeOverSpace({
       space,
