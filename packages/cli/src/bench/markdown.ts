@@ -54,13 +54,13 @@ export function formatQualityMarkdown(result: QualityResult): string {
   }
   lines.push('## Median [IQR] of log10 regret and optimiser overhead', '');
   lines.push(
-    '| problem | strategy | at budget/2 | at budget | overhead s/trial (median [IQR]) |',
-    '|---|---|---:|---:|---:|',
+    '| problem | strategy | at budget/2 | at budget | overhead s/trial, wall (median [IQR]) | CPU s/trial (median) |',
+    '|---|---|---:|---:|---:|---:|',
   );
   for (const p of result.problems) {
     for (const s of p.strategies) {
       lines.push(
-        `| ${p.name} | ${s.strategy} | ${iqr(s.half)} | ${iqr(s.full)} | ${f3(s.overhead.median)} [${f3(s.overhead.q1)}, ${f3(s.overhead.q3)}] |`,
+        `| ${p.name} | ${s.strategy} | ${iqr(s.half)} | ${iqr(s.full)} | ${f3(s.overhead.median)} [${f3(s.overhead.q1)}, ${f3(s.overhead.q3)}] | ${f3(s.cpuOverhead.median)} |`,
       );
     }
   }
