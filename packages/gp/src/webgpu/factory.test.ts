@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scoreTopKSync } from '../cpuBackend.js';
+import { kernelMatrix } from '../kernel.js';
 import { posterior } from '../posterior.js';
 import { createWebGPUBackend } from './backend.js';
 import { problem } from './conformance.js';
@@ -118,6 +119,30 @@ describe('webgpu backend on a caller-provided device', () => {
     await expect(createWebGPUBackend({ chunkSize: 10 })).rejects.toThrow(
       'chunkSize: 10 must be an integer ≥ 64',
     );
+  }, 60_000);
+
+  it('retries a singular K with the CPU jitter schedule and reports the jitter', async () => {
+    const backend = await createWebGPUBackend();
+    // Every point twice and no noise: K is exactly singular, so jitter 0 must fail.
+    const n = 40;
+    const base = problem(13, 'rbf', n / 2, 3, 1);
+    const x = new Float64Array(n * 3);
+    x.set(base.x, 0);
+    x.set(base.x, (n / 2) * 3);
+    const params = { ...base.params, noise: 0 };
+    const a = kernelMatrix(base.spec, params, x, n);
+    const { l, jitter } = await backend.cholesky(a, n);
+    expect(jitter).toBeGreaterThan(0);
+    let err = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        let s = 0;
+        for (let t = 0; t <= j; t++) s += l[i * n + t]! * l[j * n + t]!;
+        err = Math.max(err, Math.abs(s - a[i * n + j]! - (i === j ? jitter : 0)));
+      }
+    }
+    expect(err).toBeLessThan(1e-4 * params.outputScale);
+    backend.destroy();
   }, 60_000);
 
   it('reuses the uploaded model across calls and reads k > 1024 through the full-readback path', async () => {
