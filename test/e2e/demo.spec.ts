@@ -162,6 +162,36 @@ test('TF.js on WebGPU shares its GPUDevice with the GP (continuous MLP space)', 
   await page.close();
 });
 
+test('the median pruner stops trials that fall below the median before their last epoch', async () => {
+  const { page, errors } = await open();
+  const s = await run(page, {
+    example: 'seed-grid',
+    strategy: 'random',
+    pruner: 'median',
+    tfBackend: 'cpu',
+    trials: '10',
+    epochs: '3',
+    seed: '0',
+  });
+  expect(s.error).toBeNull();
+  expect(s.stopReason).toBe('trials');
+  expect(s.trials).toHaveLength(10);
+  const pruned = s.trials.filter((t) => t.state === 'pruned');
+  const complete = s.trials.filter((t) => t.state === 'complete');
+  expect(pruned.length).toBeGreaterThan(0);
+  expect(pruned.length + complete.length).toBe(10);
+  for (const t of pruned) expect(t.epochs).toBeLessThan(3);
+  for (const t of complete) expect(t.epochs).toBe(3);
+  // The first five trials (the pruner's startup) always run to the end.
+  expect(s.trials.slice(0, 5).every((t) => t.state === 'complete')).toBe(true);
+  const values = complete.map((t) => t.valAccuracy as number);
+  expect(s.best?.value).toBe(Math.max(...values));
+  await expect(page.locator('#trials tbody tr[data-state="pruned"]')).toHaveCount(pruned.length);
+  await expect(page.locator('#chart circle')).toHaveCount(complete.length);
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
 test('Stop aborts a random search after its first trial', async () => {
   const { page, errors } = await open();
   for (const [name, value] of Object.entries({ strategy: 'random', tfBackend: 'cpu' })) {

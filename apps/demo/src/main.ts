@@ -6,6 +6,7 @@ import {
   DEFAULT_SETTINGS,
   GP_BACKENDS,
   initialState,
+  PRUNERS,
   parseSettings,
   probeAdapter,
   type RunSettings,
@@ -52,6 +53,10 @@ function setupForm(): void {
   fillSelect(
     'gpBackend',
     GP_BACKENDS.map((b) => [b, b]),
+  );
+  fillSelect(
+    'pruner',
+    PRUNERS.map((p) => [p, p]),
   );
   fillSelect(
     'tfBackend',

@@ -21,6 +21,9 @@ describe('parseSettings', () => {
     expect(() => parseSettings({ strategy: 'tpe' })).toThrow("strategy: 'tpe' must be one of");
     expect(() => parseSettings({ gpBackend: 'gpu' })).toThrow("gpBackend: 'gpu'");
     expect(() => parseSettings({ tfBackend: 'wasm' })).toThrow("tfBackend: 'wasm'");
+    expect(() => parseSettings({ pruner: 'asha' })).toThrow(
+      "pruner: 'asha' must be one of none, median",
+    );
     expect(() => parseSettings({ example: 'mnist' })).toThrow("example: 'mnist' is not one of");
   });
 });

@@ -1,7 +1,9 @@
 import {
   createStudy,
   type FrozenTrial,
+  medianPruner,
   memoryStorage,
+  noPruner,
   type StopReason,
   type Storage,
   type Strategy,
@@ -24,6 +26,8 @@ export type GpBackendName = (typeof GP_BACKENDS)[number];
 /** TF.js backends offered in the browser (wasm would need its .wasm files served; not offered). */
 export const TF_BACKENDS = ['auto', 'webgpu', 'webgl', 'cpu'] as const;
 export type TfBackendName = (typeof TF_BACKENDS)[number];
+export const PRUNERS = ['none', 'median'] as const;
+export type PrunerName = (typeof PRUNERS)[number];
 
 /** What one run does; {@link parseSettings} builds it from the form's strings. */
 export interface RunSettings {
@@ -36,6 +40,8 @@ export interface RunSettings {
   trials: number;
   /** Maximum epochs per trial, 1 … 100. */
   epochs: number;
+  /** 'median': core's medianPruner() (after 5 complete trials, stop a trial whose best so far is below the median at the same epoch). */
+  pruner: PrunerName;
   /** Seeds the strategy, the data split, weight init and batch order. */
   seed: number;
   /** Bayesian only: completed trials before the GP takes over (≥ 1). */
@@ -49,6 +55,7 @@ export const DEFAULT_SETTINGS: Readonly<RunSettings> = {
   tfBackend: 'auto',
   trials: 12,
   epochs: 5,
+  pruner: 'none',
   seed: 0,
   startupTrials: 4,
 };
@@ -80,6 +87,7 @@ export function parseSettings(raw: Partial<Record<keyof RunSettings, string>>): 
     tfBackend: oneOf('tfBackend', raw.tfBackend ?? d.tfBackend, TF_BACKENDS),
     trials: integer('trials', raw.trials ?? String(d.trials), 1, 500),
     epochs: integer('epochs', raw.epochs ?? String(d.epochs), 1, 100),
+    pruner: oneOf('pruner', raw.pruner ?? d.pruner, PRUNERS),
     seed: integer('seed', raw.seed ?? String(d.seed), 0, 2 ** 31 - 1),
     startupTrials: integer('startupTrials', raw.startupTrials ?? String(d.startupTrials), 1, 500),
   };
@@ -322,6 +330,7 @@ export async function runStudy(
       strategy,
       direction: 'maximize',
       seed: settings.seed,
+      pruner: settings.pruner === 'median' ? medianPruner() : noPruner(),
       storage: watchedStorage((t) => {
         rows.set(t.number, toRow(t));
         state.trials = [...rows.values()].sort((a, b) => a.number - b.number);
