@@ -13,3 +13,4 @@ export type { SobolGenerator, SobolOptions } from './sobol.js';
 export { createSobol } from './sobol.js';
 export { type SobolStrategyOptions, sobol } from './sobolStrategy.js';
 export { defaultGamma, type TpeOptions, tpe } from './tpe.js';
+export type { TpeBandwidth } from './tpe-parzen.js';

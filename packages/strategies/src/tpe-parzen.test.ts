@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { logErfc, logGaussMass, logNdtr, logSumExp } from './tpe-math.js';
 import { defaultWeights, ParzenEstimator, type ParzenOptions, tpeDim } from './tpe-parzen.js';
 
-const UNIVARIATE: ParzenOptions = { priorWeight: 1, multivariate: false, considerEndpoints: false };
+const UNIVARIATE: ParzenOptions = {
+  priorWeight: 1,
+  multivariate: false,
+  considerEndpoints: false,
+  bandwidth: 'optuna3',
+};
 
 /** Composite Simpson's rule of f over [a, b] with n (even) intervals. */
 function simpson(f: (x: number) => number, a: number, b: number, n = 2000): number {
@@ -57,6 +62,28 @@ describe('Parzen estimator', () => {
     // log((tn(2.5; 2, 2.5) + tn(2.5; 3, 2.5) + tn(2.5; 5, 10)) / 3) with scipy's truncnorm on [0, 10].
     expect(pe.logPdf([[2.5]])[0]).toBeCloseTo(-1.8390998860055443, 12);
     expect(simpson((x) => Math.exp(pe.logPdf([[x]])[0]!), 0, 10)).toBeCloseTo(1, 9);
+  });
+
+  it('leaves the prior mean out of the neighbours with the default (Optuna ≥ 4) rule', () => {
+    // Observations 1, 2, 4, 8, 9 on [0, 10]; magic clip floor 10/7.
+    // 'neighbours': σ = 10/7, 2, 4, 4, 10/7; 'optuna3' (prior mean 5 among them): σ = 10/7, 2, 2, 3, 10/7.
+    const dim = tpeDim('x', { type: 'float', low: 0, high: 10 })!;
+    const obs = [[1], [2], [4], [8], [9]];
+    const w = [1, 1, 1, 1, 1];
+    const nb = new ParzenEstimator([dim], obs, w, { ...UNIVARIATE, bandwidth: 'neighbours' });
+    const o3 = new ParzenEstimator([dim], obs, w, UNIVARIATE);
+    const [at5, at05] = nb.logPdf([[5], [0.5]]);
+    expect(at5).toBeCloseTo(-2.628401906716759, 12);
+    expect(at05).toBeCloseTo(-2.1021521953237734, 12);
+    expect(o3.logPdf([[5]])[0]).toBeCloseTo(-2.5161662469264754, 12);
+    // Multivariate uses the same per-parameter rule unless 'optuna3' asks for the Scott-like one.
+    const mv = new ParzenEstimator([dim], obs, w, {
+      ...UNIVARIATE,
+      multivariate: true,
+      bandwidth: 'neighbours',
+    });
+    expect(mv.logPdf([[5]])[0]).toBeCloseTo(at5!, 14);
+    expect(simpson((x) => Math.exp(nb.logPdf([[x]])[0]!), 0, 10)).toBeCloseTo(1, 9);
   });
 
   it('matches a NumPy/SciPy transcription of Optuna 3.x on 28 observations (ramped weights)', () => {

@@ -139,11 +139,22 @@ export function tpeDim(name: string, json: ParamJSON): TpeDim | undefined {
 export interface ParzenOptions {
   /** Weight of the prior component relative to observation weights (Optuna: prior_weight). */
   priorWeight: number;
-  /** Scott-like fixed bandwidth (multivariate) instead of the neighbour rule (univariate). */
+  /** A joint model of several parameters (with `'optuna3'` bandwidths: the Scott-like rule). */
   multivariate: boolean;
   /** Neighbour rule: let the outermost kernels use the distance to the bounds. */
   considerEndpoints: boolean;
+  /** See {@link TpeBandwidth}. */
+  bandwidth: TpeBandwidth;
 }
+
+/**
+ * How kernel widths are chosen:
+ * - `'neighbours'` (Optuna ≥ 4, univariate and multivariate alike): σ_i = the larger distance from
+ *   μ_i to its sorted neighbours among the observations, the bounds counted as neighbours;
+ * - `'optuna3'`: univariate as above with the prior mean (a+b)/2 among the neighbours;
+ *   multivariate Optuna 3.x's Scott-like σ = 0.2 · max(N, 1)^(−1/(d+4)) · (b − a).
+ */
+export type TpeBandwidth = 'neighbours' | 'optuna3';
 
 interface NumericKernels {
   kind: 'numeric';
@@ -176,19 +187,17 @@ export function defaultWeights(n: number): number[] {
 }
 
 /**
- * A Parzen estimator over a group of parameters, as Optuna's `_ParzenEstimator` (Optuna 3.x): a
- * mixture with one component per observation plus a prior component, product kernels across the
- * group's parameters. Numeric parameters get truncated Gaussians on [a, b] in the transformed
- * space (discrete ones the Gaussian's mass on each value's cell); categoricals get a categorical
+ * A Parzen estimator over a group of parameters, as Optuna's `_ParzenEstimator`: a mixture with
+ * one component per observation plus a prior component, product kernels across the group's
+ * parameters. Numeric parameters get truncated Gaussians on [a, b] in the transformed space
+ * (discrete ones the Gaussian's mass on each value's cell); categoricals get a categorical
  * distribution per component (observed choice + 1, every choice + priorWeight/K, normalised).
  *
- * Bandwidths (Optuna 3.x `_calculate_numerical_distributions`):
- * - univariate (neighbour rule, Bergstra et al. 2011): σ_i = max distance from μ_i to its sorted
- *   neighbours, the prior mean (a+b)/2 and the bounds a, b counted among them; unless
- *   `considerEndpoints`, the outermost kernels use their inner neighbour only;
- * - multivariate (Scott-like, Falkner et al. 2018 as in Optuna): σ = 0.2 · max(N, 1)^(−1/(d+4)) · (b − a);
- * - "magic clip" either way: σ clipped to [(b − a)/min(100, K + 1), b − a], K = N + 1 components.
- * The prior component is N((a+b)/2, (b − a)) truncated to [a, b].
+ * Bandwidths per numeric parameter ({@link TpeBandwidth}): the neighbour rule of Bergstra et al.
+ * 2011 (unless `considerEndpoints`, the outermost kernels use their inner neighbour only), or with
+ * `'optuna3'` Optuna 3.x's variants; then Optuna's "magic clip" to
+ * [(b − a)/min(100, N + 2), b − a] for N observations. The prior component is
+ * N((a+b)/2, (b − a)) truncated to [a, b].
  */
 export class ParzenEstimator {
   readonly dims: readonly TpeDim[];
@@ -331,13 +340,14 @@ function numericKernels(
   const priorMu = 0.5 * (a + b);
   mus[nObs] = priorMu;
   const sigmas = new Float64Array(nObs + 1);
-  if (options.multivariate) {
+  if (options.multivariate && options.bandwidth === 'optuna3') {
     sigmas.fill(0.2 * Math.max(nObs, 1) ** (-1 / (nParams + 4)) * range);
   } else {
-    // Neighbour rule over the observations and the prior mean, with the bounds as sentinels.
-    const order = Array.from({ length: nObs + 1 }, (_, i) => i).sort((p, q) => mus[p]! - mus[q]!);
+    // Neighbour rule over the observations (and, Optuna 3.x's variant, the prior mean), with the
+    // bounds as sentinels.
+    const m = options.bandwidth === 'neighbours' ? nObs : nObs + 1;
+    const order = Array.from({ length: m }, (_, i) => i).sort((p, q) => mus[p]! - mus[q]!);
     const sorted = [a, ...order.map((i) => mus[i]!), b];
-    const m = order.length;
     for (let r = 0; r < m; r++) {
       let s = Math.max(sorted[r + 1]! - sorted[r]!, sorted[r + 2]! - sorted[r + 1]!);
       if (!options.considerEndpoints && m >= 2) {

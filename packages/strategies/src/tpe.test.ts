@@ -12,6 +12,10 @@ const withSeed = (options: TpeOptions) => (seed?: number) =>
 describeStrategyConformance('tpe', withSeed({ startup: 3 }));
 describeStrategyConformance('tpe (multivariate)', withSeed({ startup: 3, multivariate: true }));
 describeStrategyConformance(
+  'tpe (multivariate, Optuna 3.x bandwidths)',
+  withSeed({ startup: 3, multivariate: true, bandwidth: 'optuna3' }),
+);
+describeStrategyConformance(
   'tpe (multivariate, group, constant liar)',
   withSeed({ startup: 3, multivariate: true, group: true, constantLiar: true }),
 );
@@ -79,6 +83,7 @@ describe('tpe', () => {
       'tpe: multivariate (yes)',
     );
     expect(() => tpe({ gamma: 3 as unknown as (n: number) => number })).toThrow('tpe: gamma (3)');
+    expect(() => tpe({ bandwidth: 'scott' as 'optuna3' })).toThrow('tpe: bandwidth (scott)');
   });
 
   for (const direction of ['minimize', 'maximize'] as const) {

@@ -5,6 +5,7 @@ import {
   defaultWeights,
   ParzenEstimator,
   type ParzenOptions,
+  type TpeBandwidth,
   type TpeDim,
   tpeDim,
 } from './tpe-parzen.js';
@@ -35,6 +36,8 @@ export interface TpeOptions {
   priorWeight?: number;
   /** Neighbour bandwidth rule: the outermost kernels may reach to the bounds. Default false. */
   considerEndpoints?: boolean;
+  /** Kernel widths: `'neighbours'` (Optuna ≥ 4) or `'optuna3'`; see {@link TpeBandwidth}. Default `'neighbours'`. */
+  bandwidth?: TpeBandwidth;
 }
 
 /** Optuna's default gamma: min(⌈0.1·n⌉, 25). */
@@ -81,7 +84,7 @@ interface Ranked {
  *
  * Univariate (default): every parameter is modelled and chosen on its own, over the trials where
  * it is active. `multivariate`: the unconditional parameters are modelled jointly (product
- * kernels, Scott-like bandwidth); conditional ones on their own. `multivariate` + `group`: the
+ * kernels); conditional ones on their own. `multivariate` + `group`: the
  * parameters are split into groups always active together, each modelled jointly.
  *
  * Batches: each further member of a batch is drawn with the earlier ones added to g as liars, so
@@ -114,10 +117,15 @@ export function tpe(options: TpeOptions = {}): Strategy {
   if (group && !multivariate) {
     throw new RangeError('tpe: group (true) needs multivariate: true');
   }
+  const bandwidth = options.bandwidth ?? 'neighbours';
+  if (bandwidth !== 'neighbours' && bandwidth !== 'optuna3') {
+    throw new RangeError(`tpe: bandwidth (${String(bandwidth)}) must be 'neighbours' or 'optuna3'`);
+  }
   const parzen: ParzenOptions = {
     priorWeight,
     multivariate,
     considerEndpoints: options.considerEndpoints ?? false,
+    bandwidth,
   };
   const constantLiar = options.constantLiar ?? false;
 
