@@ -136,6 +136,23 @@ describe('tpe', () => {
     expect(firstHits.filter((n) => n <= 30).length).toBeGreaterThanOrEqual(5);
   });
 
+  it('tries every configuration of a small finite space once before repeating, in batches too', async () => {
+    const json: SpaceJSON = {
+      a: { type: 'int', low: 0, high: 2 },
+      c: { type: 'categorical', choices: ['x', 'y', 'z', 'w'] },
+    };
+    const space = createSpace(json);
+    for (const options of [{}, { multivariate: true }] as TpeOptions[]) {
+      const study = createStudy({ space, strategy: tpe({ ...options, startup: 2 }), seed: 5 });
+      await study.optimize((p) => (p.a as number) + (p.c === 'z' ? 0 : 1), {
+        trials: 12,
+        concurrency: 4,
+      });
+      const keys = study.trials.map((t) => space.key(t.params));
+      expect(new Set(keys).size).toBe(12);
+    }
+  });
+
   it('is deterministic for a seed, and the seed matters', async () => {
     const params = async (seed: number, options: TpeOptions = {}) =>
       (await run(tpe({ ...options, seed }), BRANIN, branin, 25, 0)).trials.map((t) => t.params);

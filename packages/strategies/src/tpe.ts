@@ -45,8 +45,11 @@ export function defaultGamma(n: number): number {
   return Math.min(Math.ceil(0.1 * n), 25);
 }
 
-/** Finite spaces with at most this many untried configurations score them all when sampling keeps repeating. */
-const SCORE_UNTRIED_LIMIT = 4096;
+/**
+ * When sampling keeps repeating in a finite space, untried configurations are scored until
+ * configurations × mixture components reaches this; beyond it, a random subset of them.
+ */
+const SCORE_UNTRIED_WORK = 500_000;
 /** Finite spaces up to this size may be enumerated. */
 const ENUMERATE_LIMIT = 100_000;
 
@@ -420,8 +423,8 @@ function bestNewCandidate(
 }
 
 /**
- * In a small finite space whose candidates keep repeating: the untried configuration with the
- * largest total log l − log g (units counted where active); a uniform pick when too many remain.
+ * In a finite space whose candidates keep repeating: the untried configuration with the largest
+ * total log l − log g (units counted where active), among all of them or a random subset.
  */
 function bestUntried(
   space: Space,
@@ -430,9 +433,12 @@ function bestUntried(
   rng: Rng,
 ): Config | undefined {
   if (space.size() > ENUMERATE_LIMIT) return undefined;
-  const untried = space.enumerate().filter((c) => isNew(space.key(c)));
+  let untried = space.enumerate().filter((c) => isNew(space.key(c)));
   if (untried.length === 0) return undefined;
-  if (untried.length > SCORE_UNTRIED_LIMIT) return untried[rng.int(untried.length)];
+  let components = 0;
+  for (const unit of units) components += unit.below.components + unit.above.components;
+  const cap = Math.max(64, Math.floor(SCORE_UNTRIED_WORK / Math.max(1, components)));
+  if (untried.length > cap) untried = rng.shuffle(untried).slice(0, cap);
   const totals = new Float64Array(untried.length);
   for (const unit of units) {
     const rows: number[][] = [];
