@@ -75,7 +75,7 @@ interface Ranked {
 
 /**
  * The Tree-structured Parzen Estimator (Bergstra et al. 2011), following Optuna's `TPESampler`
- * (3.x; Watanabe 2023 explains each component). After `startup` random trials, finished trials
+ * (3.x to 5.x; Watanabe 2023 explains each component). After `startup` random trials, finished trials
  * are split by value into the best γ(n) ("below", density l) and the rest ("above", density g):
  * complete trials by value (direction-aware), then pruned ones by their last intermediate value
  * (more steps first), failed ones ignored; with `constantLiar` running trials join the rest.
