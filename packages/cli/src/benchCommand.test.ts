@@ -64,11 +64,11 @@ describe('webtune bench quality', () => {
     const stderr = sink();
     const io = { stdout: sink(), stderr, cwd: root };
     const problems = ['--problems', 'examples/branin.mjs'];
-    expect(await main(['bench', 'quality', ...problems, '--strategies', 'tpe'], io)).toBe(2);
+    expect(await main(['bench', 'quality', ...problems, '--strategies', 'simplex'], io)).toBe(2);
     expect(await main(['bench', 'quality', ...problems, '--seeds', '0'], io)).toBe(2);
     expect(await main(['bench', 'quality'], io)).toBe(2);
     expect(stderr.text.split('\n').filter(Boolean)).toEqual([
-      expect.stringMatching(/^webtune: unknown strategy "tpe"/),
+      expect.stringMatching(/^webtune: unknown strategy "simplex"/),
       'webtune: --seeds (0) must be an integer ≥ 1',
       "webtune: required option '--problems <modules...>' not specified",
     ]);
