@@ -33,6 +33,7 @@ interface RunFlags {
   quiet?: boolean;
   resolution?: string;
   shuffle?: boolean;
+  multivariate?: boolean;
   acquisition?: string;
   kernel?: string;
   candidates?: string;
@@ -53,6 +54,7 @@ function strategyFlags(flags: RunFlags): StrategyFlags {
   const out: StrategyFlags = {};
   if (flags.resolution !== undefined) out.resolution = parseResolution(flags.resolution);
   if (flags.shuffle !== undefined) out.shuffle = flags.shuffle;
+  if (flags.multivariate !== undefined) out.multivariate = flags.multivariate;
   if (flags.acquisition !== undefined) out.acquisition = flags.acquisition;
   if (flags.kernel !== undefined) out.kernel = flags.kernel;
   if (flags.candidates !== undefined)
@@ -176,10 +178,11 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .option('-q, --quiet', 'no progress output')
     .option('--resolution <r>', 'grid: values per numeric parameter, or name=r,name=r')
     .option('--shuffle', 'exhaustive, grid: visit in a seeded random order')
+    .option('--multivariate', 'tpe: one joint Parzen estimator over all parameters')
     .option('--acquisition <name>', 'bayesian: acquisition function (ei, logEI, pi, ucb)')
     .option('--kernel <name>', 'bayesian, gradient: GP kernel (matern52, rbf)')
-    .option('--candidates <n>', 'bayesian: quasi-random candidates scored per suggestion')
-    .option('--startup <n>', 'bayesian, gradient: Sobol trials before the model takes over')
+    .option('--candidates <n>', 'bayesian, tpe: candidates scored per suggestion')
+    .option('--startup <n>', 'bayesian, gradient, tpe: start-up trials before the model takes over')
     .option('--backend <name>', 'bayesian, gradient: GP backend (cpu, webgpu, auto)')
     .action(async (modulePath: string, flags: RunFlags) => {
       done(await runCommand(modulePath, flags, io));

@@ -122,6 +122,10 @@ describe('the strategy table', () => {
     expect(() => createStrategy('gradient', { acquisition: 'ei' })).toThrow(
       '--acquisition does not apply to --strategy gradient',
     );
+    expect(createStrategy('tpe', { multivariate: true, startup: 3 }).name).toBe('tpe');
+    expect(() => createStrategy('random', { multivariate: true })).toThrow(
+      '--multivariate does not apply to --strategy random',
+    );
   });
 });
 

@@ -16,6 +16,7 @@ import { CliError } from './errors.js';
 export interface StrategyFlags {
   resolution?: number | Record<string, number>;
   shuffle?: boolean;
+  multivariate?: boolean;
   acquisition?: string;
   kernel?: string;
   candidates?: number;
@@ -73,8 +74,9 @@ export const STRATEGIES: Readonly<Record<string, StrategyEntry>> = {
     flags: ['kernel', 'startup', 'backend'],
   },
   tpe: {
-    create: (f) => tpe(defined({ candidates: f.candidates, startup: f.startup })),
-    flags: ['candidates', 'startup'],
+    create: (f) =>
+      tpe(defined({ candidates: f.candidates, startup: f.startup, multivariate: f.multivariate })),
+    flags: ['candidates', 'startup', 'multivariate'],
   },
 };
 
