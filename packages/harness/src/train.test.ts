@@ -126,4 +126,23 @@ describe('trainModel control', () => {
     ).rejects.toThrow('stop now');
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('yields to the event loop while training, so an abort from a timer lands mid-run', async () => {
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    let epochsSeen = 0;
+    setTimeout(() => controller.abort(new Error('stopped by timer')), 20);
+    await expect(
+      trainModel(data, config({ units: 16 }), {
+        epochs: 200,
+        seed: 0,
+        signal: controller.signal,
+        onEpoch: () => {
+          epochsSeen++;
+        },
+      }),
+    ).rejects.toThrow('stopped by timer');
+    expect(epochsSeen).toBeLessThan(200);
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

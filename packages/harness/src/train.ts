@@ -4,6 +4,9 @@ import { HarnessError } from './errors.js';
 import { buildModel, createOptimizer, type ModelConfig } from './model.js';
 import { createRng, deriveSeed, shuffleInPlace } from './rng.js';
 
+/** Longest stretch of training without yielding to the event loop. */
+const YIELD_EVERY_MS = 50;
+
 /** Metrics after one epoch. Losses are mean sparse categorical cross-entropy (no L2 term). */
 export interface EpochMetrics {
   /** 1-based. */
@@ -103,11 +106,18 @@ export async function trainModel(
     let best: EpochMetrics | undefined;
     let sinceBest = 0;
     let stoppedBy: TrainResult['stoppedBy'] = 'epochs';
+    let lastYield = performance.now();
     for (let epoch = 1; epoch <= epochs; epoch++) {
       shuffleInPlace(order, shuffleRng);
       let lossSum = 0;
       let batches = 0;
       for (let start = 0; start < n; start += config.batchSize) {
+        // On the cpu backend every await below settles at once; hand the event loop a turn now
+        // and then so an abort (or a page's Stop button) can land mid-epoch.
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          lastYield = performance.now();
+        }
         options.signal?.throwIfAborted();
         const m = Math.min(config.batchSize, n - start);
         for (let k = 0; k < m; k++) {
