@@ -139,6 +139,7 @@ describe('trainModel control', () => {
         signal: controller.signal,
         onEpoch: () => {
           epochsSeen++;
+          return undefined;
         },
       }),
     ).rejects.toThrow('stopped by timer');
