@@ -7,24 +7,13 @@ import {
   conditionGP,
   createCpuBackend,
   kernelMatrix,
+  mulberry32,
   scoreTopKSync,
 } from '@webtune/gp';
 
-/** mulberry32: seeded inputs, so every run times the same problem. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A Matérn-5/2 problem: n points and m candidates in [0, 1]^d, a smooth standardised y. */
 export function makeProblem(n, m, d, seed = 1) {
-  const rand = rng(seed + 1000 * n + 7 * d);
+  const rand = mulberry32(seed + 1000 * n + 7 * d);
   const x = Float64Array.from({ length: n * d }, rand);
   const xc = Float64Array.from({ length: m * d }, rand);
   const y = new Float64Array(n);

@@ -4,23 +4,18 @@
 // idle core, and is the steadier figure on a machine shared with other jobs.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { createCpuBackend, fitGP, logPosteriorObjective, standardize } from '../dist/index.js';
+import {
+  createCpuBackend,
+  fitGP,
+  logPosteriorObjective,
+  mulberry32,
+  standardize,
+} from '../dist/index.js';
 
 const d = 6;
 const sizes = [25, 50, 100, 200];
 const candidates = 2048;
 const reps = 7;
-
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Hartmann-6 (the protocol's problem), so the fitted lengthscales are realistic.
 const A = [

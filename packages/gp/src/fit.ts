@@ -13,6 +13,7 @@ import {
   inverseFromCholesky,
   logDetFromCholesky,
 } from './linalg.js';
+import { mulberry32 } from './random.js';
 import type { FittedGP, KernelParams, KernelSpec } from './types.js';
 
 /*
@@ -69,18 +70,6 @@ export interface FitOptions {
   prior?: GPPrior;
   /** Stop a start when the ∞-norm of the projected gradient of the log posterior is below this (default 1e-2, as Optuna). */
   tolerance?: number;
-}
-
-/** mulberry32: the fallback generator when no `random` is given (deterministic). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

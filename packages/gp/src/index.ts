@@ -54,6 +54,7 @@ export {
   posteriorWithGradient,
   VARIANCE_FLOOR,
 } from './posterior.js';
+export { mulberry32 } from './random.js';
 export { dLogH, erf, erfc, erfcx, h, logH, logNormCdf, normCdf, normPdf } from './special.js';
 export type * from './types.js';
 export {

@@ -1,14 +1,5 @@
-/** Deterministic uniform [0, 1) generator for tests and benchmarks (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform [0, 1) generator for the tests. */
+export { mulberry32 as seeded } from './random.js';
 
 export function uniform(count: number, random: () => number): Float64Array {
   const out = new Float64Array(count);

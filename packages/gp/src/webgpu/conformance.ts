@@ -4,6 +4,7 @@ import { conditionGP } from '../fit.js';
 import { kernelMatrix } from '../kernel.js';
 import { cholesky } from '../linalg.js';
 import { posterior } from '../posterior.js';
+import { mulberry32 } from '../random.js';
 import type {
   AcquisitionKind,
   AcquisitionSpec,
@@ -116,18 +117,6 @@ export const TOLERANCE = {
   lmlGradient: 1e-3,
 } as const;
 
-/** mulberry32, the seeded source of every random input here. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Problem {
   spec: KernelSpec;
   params: KernelParams;
@@ -162,7 +151,7 @@ export function problem(
   groups: readonly InputGroup[] = [],
   noise = 1e-4,
 ): Problem {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   const spec: KernelSpec = groups.length ? { kind, d, categoricalGroups: groups } : { kind, d };
   const e = d - groups.reduce((s, g) => s + g.size, 0) + groups.length;
   const lengthscales = Float64Array.from({ length: e }, () => 0.3 + rand());
