@@ -10,22 +10,12 @@
 // not its speed). --save also copies the result into benchmarks/results/surrogate/<date>-<machine>/.
 // Writes result.json, result.md, chart.svg and (after a browser run) chart.png.
 import { execFileSync, spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:http';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CHROMIUM, launch, serve } from '../../test/support/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -179,32 +169,8 @@ function report(env, cell, cpu, gpu) {
   );
 }
 
-const TYPES = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-};
-
-function serve(dir) {
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    let file = join(dir, path);
-    if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end();
-    if (statSync(file).isDirectory()) file = join(file, 'index.html');
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((ok) =>
-    server.listen(0, '127.0.0.1', () =>
-      ok({ server, url: `http://127.0.0.1:${server.address().port}/` }),
-    ),
-  );
-}
-
 async function openBrowser() {
   const { build } = await import('vite');
-  const { chromium } = await import('playwright-core');
   const outDir = mkdtempSync(join(os.tmpdir(), 'webtune-bench-page-'));
   await build({
     root: join(here, 'page'),
@@ -213,23 +179,9 @@ async function openBrowser() {
     build: { outDir, emptyOutDir: true, target: 'es2022', minify: false },
   });
   const { server, url } = await serve(outDir);
-  const profile = mkdtempSync(join(os.tmpdir(), 'webtune-bench-profile-'));
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath,
-    headless: true,
+  const { context, close: closeBrowser } = await launch({
+    args: ['--ignore-gpu-blocklist'],
     viewport: { width: 1200, height: 800 },
-    args: [
-      '--headless=new',
-      '--no-sandbox',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--enable-unsafe-webgpu',
-      '--ignore-gpu-blocklist',
-    ],
   });
   const page = await context.newPage();
   page.setDefaultTimeout(0);
@@ -237,14 +189,13 @@ async function openBrowser() {
   await page.waitForFunction(() => 'bench' in window);
   let version = 'unknown';
   try {
-    version = execFileSync(executablePath, ['--version'], { encoding: 'utf8' }).trim();
+    version = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).trim();
   } catch {}
   const close = async () => {
     await page.evaluate(() => window.bench.destroy()).catch(() => {});
-    await context.close();
+    await closeBrowser();
     server.close();
     rmSync(outDir, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
   };
   return { page, version, close };
 }

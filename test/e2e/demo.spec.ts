@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, expect, type Page, test } from '@playwright/test';
+import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { type PreviewServer, preview } from 'vite';
 import type { RunState } from '../../apps/demo/src/run.js';
+import { launch } from '../support/chromium.mjs';
 
 /*
  * The demo, built by `turbo run build` (apps/demo/dist), served by `vite preview` on 127.0.0.1
@@ -17,21 +16,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEMO = join(ROOT, 'apps/demo');
 const SCREENSHOTS = join(ROOT, 'test-results');
 
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-];
-
 let server: PreviewServer;
 let url: string;
 let context: BrowserContext;
-let profile: string;
+let closeBrowser: (() => Promise<void>) | undefined;
 
 test.beforeAll(async () => {
   if (!existsSync(join(DEMO, 'dist/index.html'))) {
@@ -45,19 +33,14 @@ test.beforeAll(async () => {
   const local = server.resolvedUrls?.local[0];
   if (!local) throw new Error('vite preview reported no local URL');
   url = local;
-  profile = await mkdtemp(join(tmpdir(), 'webtune-e2e-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1180, height: 1000 },
-  });
+  const browser = await launch({ viewport: { width: 1180, height: 1000 } });
+  context = browser.context;
+  closeBrowser = browser.close;
 });
 
 test.afterAll(async () => {
-  await context?.close();
+  await closeBrowser?.();
   await server?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 /** Opens the demo and collects console errors (the study worker's included) and uncaught exceptions. */
