@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
+import { createRng } from '@webtune/core';
 import { HarnessError } from './errors.js';
-import { createRng, deriveSeed, shuffleInPlace } from './rng.js';
 
 /** A classification dataset held in plain typed arrays (no tensors, so it is backend-independent and never leaks). */
 export interface Dataset {
@@ -258,21 +258,21 @@ export function splitDataset(dataset: Dataset, options: SplitOptions = {}): Spli
   if (scaling !== 'standardize' && scaling !== 'minmax' && scaling !== 'none') {
     throw new HarnessError(`split.scaling: unknown scaling '${scaling}'`);
   }
-  const rng = createRng(deriveSeed(seed, 1));
+  const rng = createRng(seed).fork('split');
   const byClass: number[][] = Array.from({ length: dataset.numClasses }, () => []);
   for (let i = 0; i < dataset.size; i++) byClass[dataset.labels[i]!]!.push(i);
   const train: number[] = [];
   const validation: number[] = [];
   const test: number[] = [];
   for (const members of byClass) {
-    shuffleInPlace(members, rng);
+    rng.shuffle(members);
     const nVal = Math.round(members.length * valFrac);
     const nTest = Math.round(members.length * testFrac);
     validation.push(...members.slice(0, nVal));
     test.push(...members.slice(nVal, nVal + nTest));
     train.push(...members.slice(nVal + nTest));
   }
-  for (const part of [train, validation, test]) shuffleInPlace(part, rng);
+  for (const part of [train, validation, test]) rng.shuffle(part);
   if (validation.length === 0 || test.length === 0) {
     throw new HarnessError(
       `split: dataset '${dataset.name}' (${dataset.size} examples) is too small for validation ${valFrac} / test ${testFrac}`,

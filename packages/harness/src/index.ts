@@ -26,5 +26,4 @@ export {
   resolveModelConfig,
 } from './model.js';
 export { createObjective, type HarnessObjective, type ObjectiveOptions } from './objective.js';
-export { createRng, deriveSeed, type Rng, shuffleInPlace } from './rng.js';
 export { type EpochMetrics, type TrainOptions, type TrainResult, trainModel } from './train.js';

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '@webtune/core';
 import type { Config } from '@webtune/space';
 import { HarnessError } from './errors.js';
-import type { Rng } from './rng.js';
+
+/** TF.js initialiser and dropout seeds are drawn uniformly from [0, 2³²). */
+const SEED_RANGE = 2 ** 32;
 
 export const ACTIVATIONS = ['relu', 'elu', 'selu', 'tanh', 'sigmoid', 'gelu', 'swish'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -187,7 +190,7 @@ class SeededDropout extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (!kwargs.training || this.rate === 0) return x;
-    const seed = this.rng.int();
+    const seed = this.rng.int(SEED_RANGE);
     return tf.tidy(() => tf.dropout(x, this.rate, undefined, seed));
   }
 }
@@ -207,7 +210,7 @@ export function buildModel(
   },
   rng: Rng,
 ): tf.Sequential {
-  const init = () => tf.initializers.glorotUniform({ seed: rng.int() });
+  const init = () => tf.initializers.glorotUniform({ seed: rng.int(SEED_RANGE) });
   const reg = () =>
     config.l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2: config.l2 }) } : {};
   const model = tf.sequential();

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { createRng } from '@webtune/core';
 import type { DataPart, SplitDataset } from './dataset.js';
 import { HarnessError } from './errors.js';
 import { buildModel, createOptimizer, type ModelConfig } from './model.js';
-import { createRng, deriveSeed, shuffleInPlace } from './rng.js';
 
 /** Longest stretch of training without yielding to the event loop. */
 const YIELD_EVERY_MS = 50;
@@ -90,8 +90,8 @@ export async function trainModel(
   const minDelta = options.earlyStopping?.minDelta ?? 0;
   const d = data.numFeatures;
   const n = data.train.size;
-  const initRng = createRng(deriveSeed(seed, 2));
-  const shuffleRng = createRng(deriveSeed(seed, 3));
+  const initRng = createRng(seed).fork('init');
+  const shuffleRng = createRng(seed).fork('shuffle');
 
   const model = buildModel(config, data, initRng);
   const optimizer = createOptimizer(config);
@@ -99,7 +99,7 @@ export async function trainModel(
   let bestWeights: tf.Tensor[] | undefined;
   try {
     model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
-    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const order = Array.from({ length: n }, (_, i) => i);
     const xBatch = new Float32Array(config.batchSize * d);
     const yBatch = new Float32Array(config.batchSize);
     const history: EpochMetrics[] = [];
@@ -108,7 +108,7 @@ export async function trainModel(
     let stoppedBy: TrainResult['stoppedBy'] = 'epochs';
     let lastYield = performance.now();
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      shuffleInPlace(order, shuffleRng);
+      shuffleRng.shuffle(order);
       let lossSum = 0;
       let batches = 0;
       for (let start = 0; start < n; start += config.batchSize) {
