@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { acquisitionValues } from '../acquisition.js';
 import { createCpuBackend, scoreTopKSync, topK } from '../cpuBackend.js';
 import { conditionGP, logPosteriorObjective } from '../fit.js';

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 
 /** Limits worth raising above the WebGPU defaults when the adapter allows (buffers of n², m). */
 const RAISED_LIMITS = [

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { kernelLayout } from '../kernel.js';
 import { VARIANCE_FLOOR } from '../posterior.js';
 import type { AcquisitionKind, AcquisitionSpec, KernelParams, KernelSpec } from '../types.js';

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { createCpuBackend } from '../cpuBackend.js';
 import type { SurrogateBackend } from '../types.js';
 

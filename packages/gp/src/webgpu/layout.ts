@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 
 /*
  * The one uniform struct every GP shader reads, and the binding declarations that generate both

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { bindGroupLayoutEntries, type ShaderDef, shaderSource } from './layout.js';
 
 export interface CachedPipeline {
