@@ -23,6 +23,8 @@ const NAMES = ['x1', 'x2', 'x3', 'x4', 'x5', 'x6'];
 export const space = Object.fromEntries(NAMES.map((n) => [n, { type: 'float', low: 0, high: 1 }]));
 
 export const direction = 'minimize';
+/** Noise-free: the same configuration always gives the same value. */
+export const deterministic = true;
 export const fStar = -3.322368011415515;
 export const budget = 100;
 export const minimizers = [

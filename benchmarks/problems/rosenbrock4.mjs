@@ -10,6 +10,8 @@ export const space = Object.fromEntries(
 );
 
 export const direction = 'minimize';
+/** Noise-free: the same configuration always gives the same value. */
+export const deterministic = true;
 export const fStar = 0;
 export const budget = 80;
 export const minimizers = [Object.fromEntries(NAMES.map((n) => [n, 1]))];

@@ -7,3 +7,6 @@ export { budget, direction, fStar, objective, space } from '../../examples/seed-
 
 export const name = 'seed_grid';
 export const minimizers = [{ lr: 0.01, batch: 32, hidden: 256 }];
+
+/** Noise-free: the same configuration always gives the same value. */
+export const deterministic = true;

@@ -136,6 +136,14 @@ export interface FitOptions {
   noise?: number | 'auto' | 'learn';
   /** Hyperparameter prior of @webtune/gp's fit: 'optuna' (default) or 'dimensionScaled'. */
   prior?: GPPrior;
+  /**
+   * Upper bound on every lengthscale (unit cube). Default 1e3 (@webtune/gp's bound). A long
+   * lengthscale says "this dimension hardly matters", which ARD can conclude too early when the
+   * trials crowd into one basin (Hartmann-6 stuck at its −3.20 local minimum fits 5–8 on two
+   * dimensions); a cap of 1 keeps variance there, but on the benchmark it cost more on Rosenbrock
+   * (2.1 vs 1.4 log10 regret) and Levy than it gained, so it is off by default.
+   */
+  maxLengthscale?: number;
 }
 
 /** The noise variance (standardised units) used once the data look noise-free, as sklearn's default alpha. */
@@ -150,13 +158,17 @@ export interface FitState {
   warp?: OutputWarp;
 }
 
+/** Default cap on the ARD lengthscales (unit cube): @webtune/gp's own bound; see {@link FitOptions.maxLengthscale}. */
+export const MAX_LENGTHSCALE = 1e3;
+
 /**
  * Fits the GP on the history and updates `state`; returns it with the (warped) values it was
- * fitted on. Full refits (see {@link FitOptions.refitEvery}) run @webtune/gp's multi-start fit —
- * once per candidate warp when `warp` is 'auto' ('none' and 'log'), keeping the one whose
- * marginal likelihood of the raw values (LML of the standardised warped values − n·ln σ_y +
- * Σ ln ψ'(y)) is highest; in between, only the previous fit's parameters are polished by
- * L-BFGS, which is what keeps the per-trial overhead low.
+ * fitted on. Full refits (see {@link FitOptions.refitEvery}) optimise the log posterior of the
+ * hyperparameters from several starts (warm, default, `restarts` random) — once per candidate
+ * warp when `warp` is 'auto' ('none' and 'log'), keeping the one whose marginal likelihood of the
+ * raw values (LML of the standardised warped values − n·ln σ_y + Σ ln ψ'(y)) is highest; in
+ * between, only the previous fit's parameters are polished by L-BFGS, which is what keeps the
+ * per-trial overhead low. Lengthscales are capped at `maxLengthscale`.
  */
 export function fitModel(
   h: History,
@@ -168,61 +180,81 @@ export function fitModel(
 ): { gp: FittedGP; y: Float64Array } {
   const every = options.refitEvery ?? 10;
   const previous = state.params;
-  const warm =
-    previous && previous.lengthscales.length === expectedLengthscales(encoding)
-      ? previous
-      : undefined;
+  const e = expectedLengthscales(encoding);
+  const warm = previous && previous.lengthscales.length === e ? previous : undefined;
   const full = !warm || h.n % every === 0 || (warp !== 'auto' && state.warp !== warp);
   const noise = options.noise ?? 'auto';
-  let fixed: number | undefined = typeof noise === 'number' ? noise : undefined;
-  let start = warm;
-  let y: Float64Array;
-  if (full) {
-    const fitOptions: Parameters<typeof gpModule.fitGP>[3] = {
-      kernel: encoding.kernel,
-      restarts: options.restarts ?? 2,
-      maxIterations: options.maxIterations ?? 100,
-      random,
+  const fixed: number | undefined = typeof noise === 'number' ? noise : undefined;
+  const x = h.x.slice(0, h.n * encoding.modelDims);
+  const fit = (y: Float64Array, fixedNoise: number | undefined, starts: 'all' | KernelParams) => {
+    const { ys, mean, std } = gpModule.standardize(y, h.n);
+    const objOptions: { fixedNoise?: number; prior?: GPPrior } = {};
+    if (fixedNoise !== undefined) objOptions.fixedNoise = fixedNoise;
+    if (options.prior !== undefined) objOptions.prior = options.prior;
+    const obj = gpModule.logPosteriorObjective(encoding.kernel, x, ys, h.n, objOptions);
+    const upper = Float64Array.from(obj.upper);
+    const cap = Math.log(options.maxLengthscale ?? MAX_LENGTHSCALE);
+    for (let j = 0; j < e; j++) upper[j] = Math.min(upper[j]!, cap);
+    const clip = (t: Float64Array) => {
+      for (let j = 0; j < t.length; j++) t[j] = Math.min(upper[j]!, Math.max(obj.lower[j]!, t[j]!));
+      return t;
     };
-    if (warm) fitOptions.warmStart = warm;
-    if (fixed !== undefined) fitOptions.fixedNoise = fixed;
-    if (options.prior !== undefined) fitOptions.prior = options.prior;
+    const thetas: Float64Array[] = [];
+    if (starts !== 'all') thetas.push(clip(obj.theta(starts)));
+    else {
+      if (warm) thetas.push(clip(obj.theta(warm)));
+      const base = new Float64Array(obj.k);
+      base[e] = 0;
+      if (obj.k > e + 1) base[e + 1] = Math.log(1e-2);
+      thetas.push(clip(base));
+      for (let r = 0; r < (options.restarts ?? 2); r++) {
+        const t = new Float64Array(obj.k);
+        for (let j = 0; j < e; j++) t[j] = Math.log(0.05) + random() * Math.log(100);
+        t[e] = Math.log(0.2) + random() * Math.log(25);
+        if (obj.k > e + 1) t[e + 1] = Math.log(1e-6) + random() * Math.log(1e5);
+        thetas.push(clip(t));
+      }
+    }
+    let best: Float64Array | undefined;
+    let bestF = Number.POSITIVE_INFINITY;
+    for (const t0 of thetas) {
+      const res = gpModule.minimizeBounded(obj.evaluate, t0, {
+        lower: obj.lower,
+        upper,
+        maxIterations: options.maxIterations ?? (starts === 'all' ? 100 : 30),
+        pgtol: 1e-2,
+      });
+      if (res.f < bestF) {
+        bestF = res.f;
+        best = res.x;
+      }
+    }
+    const params = obj.params(best ?? thetas[0]!);
+    return gpModule.conditionGP(encoding.kernel, params, x, h.n, ys, mean, std);
+  };
+  if (full) {
     const candidates: OutputWarp[] = warp === 'auto' ? ['none', 'log'] : [warp];
     let best: { gp: FittedGP; y: Float64Array; warp: OutputWarp; score: number } | undefined;
     for (const w of candidates) {
       const warped = warpWithJacobian(h.y, w);
-      const gp = gpModule.fitGP(h.x, warped.y, h.n, fitOptions);
+      const gp = fit(warped.y, fixed, 'all');
       const score = gp.logMarginalLikelihood - h.n * Math.log(gp.yStd) + warped.logJacobian;
       if (!best || score > best.score) best = { gp, y: warped.y, warp: w, score };
     }
-    const gp = best!.gp;
     state.warp = best!.warp;
-    y = best!.y;
-    state.noiseFree = noise === 'auto' && gp.params.noise < 2 * gpModule.NOISE_FLOOR;
+    state.noiseFree = noise === 'auto' && best!.gp.params.noise < 2 * gpModule.NOISE_FLOOR;
     if (!state.noiseFree) {
-      state.params = gp.params;
-      return { gp, y };
+      state.params = best!.gp.params;
+      return { gp: best!.gp, y: best!.y };
     }
-    start = gp.params;
-  } else {
-    y = warpWithJacobian(h.y, state.warp ?? 'none').y;
+    const gp = fit(best!.y, NOISE_FREE, best!.gp.params);
+    state.params = gp.params;
+    return { gp, y: best!.y };
   }
-  if (noise === 'auto' && state.noiseFree) fixed = NOISE_FREE;
-  const x = h.x.slice(0, h.n * encoding.modelDims);
-  const { ys, mean, std } = gpModule.standardize(y, h.n);
-  const objOptions: { fixedNoise?: number; prior?: GPPrior } = {};
-  if (fixed !== undefined) objOptions.fixedNoise = fixed;
-  if (options.prior !== undefined) objOptions.prior = options.prior;
-  const obj = gpModule.logPosteriorObjective(encoding.kernel, x, ys, h.n, objOptions);
-  const res = gpModule.minimizeBounded(obj.evaluate, obj.theta(start!), {
-    lower: obj.lower,
-    upper: obj.upper,
-    maxIterations: options.maxIterations ?? 30,
-    pgtol: 1e-2,
-  });
-  const params = Number.isFinite(res.f) ? obj.params(res.x) : obj.params(obj.theta(start!));
-  state.params = params;
-  return { gp: gpModule.conditionGP(encoding.kernel, params, x, h.n, ys, mean, std), y };
+  const y = warpWithJacobian(h.y, state.warp ?? 'none').y;
+  const gp = fit(y, noise === 'auto' && state.noiseFree ? NOISE_FREE : fixed, warm!);
+  state.params = gp.params;
+  return { gp, y };
 }
 
 function expectedLengthscales(encoding: ModelEncoding): number {

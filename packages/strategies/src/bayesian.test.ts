@@ -39,7 +39,8 @@ function seedGrid({ lr, batch, hidden }: Config): number {
   const dw = w - 2.3;
   const loss =
     lr === 1 && (batch as number) <= 64
-      ? 2.303
+      ? // biome-ignore lint/suspicious/noApproximativeNumericConstant: the protocol's value
+        2.303
       : 0.1 + 0.08 * du * du + 0.03 * dw * dw + 0.012 * v + 0.01 * du * dw;
   return loss + 0.003 * Math.sin(1.7 + 2.1 * u + 3.3 * v + 5.9 * w);
 }

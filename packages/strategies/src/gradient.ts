@@ -37,7 +37,7 @@ export interface GradientOptions {
   kernel?: KernelKind;
   /** Start-up design, as in `bayesian()`: a strategy (default `sobol()`) or a number of trials. */
   startup?: Strategy | number;
-  /** Completed trials before the descent takes over. Default min(10, p + 2) for p parameters. */
+  /** Completed trials before the descent takes over. Default min(10, max(4, 2p − 1)) for p parameters. */
   startupTrials?: number;
   /** Starting points from the best completed trials. Default 3. */
   bestStarts?: number;

@@ -76,7 +76,7 @@ export interface RunResult {
   seed: number;
   /** Objective values in evaluation order (NaN for failed evaluations). */
   values: number[];
-  /** log10 regret of the best so far after each evaluation, floored at −12. */
+  /** log10 regret of the best so far after each evaluation, floored at −12, rounded to 1e-4. */
   logRegret: number[];
   wallSeconds: number;
   objectiveSeconds: number;
@@ -228,7 +228,7 @@ export async function runQualityBenchmark(options: QualityOptions): Promise<Qual
     }
     result.problems.push(pr);
   }
-  if (options.out) await writeOut(options.out, `${JSON.stringify(result, null, 1)}\n`);
+  if (options.out) await writeOut(options.out, `${JSON.stringify(result)}\n`);
   if (options.md) await writeOut(options.md, formatQualityMarkdown(result));
   return result;
 }
@@ -342,7 +342,7 @@ export async function runOnce(
   const run: RunResult = {
     seed,
     values,
-    logRegret: best.map((b) => logRegret(b, target)),
+    logRegret: best.map((b) => Math.round(logRegret(b, target) * 1e4) / 1e4),
     wallSeconds: wallMs / 1000,
     objectiveSeconds: objectiveMs / 1000,
     overheadPerTrial:
