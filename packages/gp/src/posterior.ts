@@ -62,6 +62,7 @@ export function posteriorInto(
   const s2 = params.outputScale;
   const floor = VARIANCE_FLOOR * s2;
   const z = work;
+  const q = new Float64Array(4);
   for (let c = 0; c < rows; c += 4) {
     const lanes = Math.min(4, rows - c);
     for (let t = 0; t < 4; t++) {
@@ -82,46 +83,11 @@ export function posteriorInto(
       m2 += a * z[4 * i + 2]!;
       m3 += a * z[4 * i + 3]!;
     }
-    // Forward substitution L v = k for the four candidates, accumulating ‖v‖².
-    let q0 = 0;
-    let q1 = 0;
-    let q2 = 0;
-    let q3 = 0;
-    for (let i = 0; i < n; i++) {
-      const ri = i * n;
-      const zi = 4 * i;
-      let s0 = z[zi]!;
-      let s1 = z[zi + 1]!;
-      let s2v = z[zi + 2]!;
-      let s3 = z[zi + 3]!;
-      for (let j = 0; j < i; j++) {
-        const a = l[ri + j]!;
-        const zj = 4 * j;
-        s0 -= a * z[zj]!;
-        s1 -= a * z[zj + 1]!;
-        s2v -= a * z[zj + 2]!;
-        s3 -= a * z[zj + 3]!;
-      }
-      const inv = 1 / l[ri + i]!;
-      s0 *= inv;
-      s1 *= inv;
-      s2v *= inv;
-      s3 *= inv;
-      z[zi] = s0;
-      z[zi + 1] = s1;
-      z[zi + 2] = s2v;
-      z[zi + 3] = s3;
-      q0 += s0 * s0;
-      q1 += s1 * s1;
-      q2 += s2v * s2v;
-      q3 += s3 * s3;
-    }
+    forwardSquaredNorms4(l, n, z, q);
     const ms = [m0, m1, m2, m3];
-    const qs = [q0, q1, q2, q3];
     for (let t = 0; t < lanes; t++) {
       mean[c + t] = ms[t]!;
-      const v = s2 - qs[t]!;
-      variance[c + t] = Math.max(v, floor);
+      variance[c + t] = Math.max(s2 - q[t]!, floor);
     }
   }
 }
@@ -176,7 +142,8 @@ export function kernelRowsInto(
 
 /**
  * Posterior variances s² − ‖L⁻¹k‖² (floored) of up to four kernel rows of `kRows` (rows×n),
- * the rows `sel[p..p+count)`, into variance[0..count). `z` has length ≥ 4n.
+ * the rows `sel[p..p+count)`, into variance[0..count) (`variance` length ≥ 4: all four lanes are
+ * written). `z` has length ≥ 4n.
  */
 export function variances4(
   gp: FittedGP,
@@ -197,6 +164,17 @@ export function variances4(
       for (let i = 0; i < n; i++) z[4 * i + t] = 0;
     }
   }
+  forwardSquaredNorms4(l, n, z, variance);
+  const floor = VARIANCE_FLOOR * s2;
+  for (let t = 0; t < count; t++) variance[t] = Math.max(s2 - variance[t]!, floor);
+}
+
+/**
+ * Forward substitution L v = k for four interleaved right-hand sides, in place: on entry
+ * z[4i + t] = k_t[i] (length ≥ 4n), on exit v_t[i]; q[t] = ‖v_t‖² for t < 4 (`q` length ≥ 4).
+ * Each element of L is loaded once per four multiply-adds and the four sums are independent.
+ */
+function forwardSquaredNorms4(l: Float64Array, n: number, z: Float64Array, q: Float64Array): void {
   let q0 = 0;
   let q1 = 0;
   let q2 = 0;
@@ -230,11 +208,10 @@ export function variances4(
     q2 += s2v * s2v;
     q3 += s3 * s3;
   }
-  const floor = VARIANCE_FLOOR * s2;
-  if (count > 0) variance[0] = Math.max(s2 - q0, floor);
-  if (count > 1) variance[1] = Math.max(s2 - q1, floor);
-  if (count > 2) variance[2] = Math.max(s2 - q2, floor);
-  if (count > 3) variance[3] = Math.max(s2 - q3, floor);
+  q[0] = q0;
+  q[1] = q1;
+  q[2] = q2;
+  q[3] = q3;
 }
 
 /** k(xc_c, x_i) for i < n into out[4i + lane]. */
