@@ -25,30 +25,10 @@ export interface WebGPUBackendOptions extends DeviceOptions {
 }
 
 /**
- * The WebGPU surrogate backend: every heavy step in WGSL, in f32.
- *
- * Precision against the f64 CPU backend (inputs in the unit cube, y standardised, noise ≥ 1e-6):
- * f32 carries ~6e-8 relative rounding per operation, and the errors that matter are those that
- * grow with n and with the conditioning of K:
- * - kernel matrix: |ΔK| ≤ 1e-5·s² per entry (a d-term distance sum, one exp);
- * - posterior mean: |Δμ| ≤ 1e-5·(1 + Σ_i |k_i α_i|) — α = K⁻¹y is large when K is badly
- *   conditioned and μ = kᵀα cancels its terms, so the error scales with their magnitudes;
- * - posterior variance: |Δσ²| ≤ 2e-4·s² — σ² = s² − ‖L⁻¹k‖² cancels two numbers of size s²,
- *   and L⁻¹ is formed in f32 (error ~ε_f32·cond(L));
- * - acquisition values from a given (μ, σ²): relative 1e-4 (ei, pi, ucb), absolute 1e-3 (logEI);
- * - the chosen candidate: the GPU's argmax is the CPU's, or its CPU acquisition value is within
- *   1e-2 (relative to the spread of the top values) of the CPU maximum — near-ties reorder.
- * The conformance tests (conformance.ts) check these bounds on random problems, continuous and
- * categorical; on SwiftShader the measured errors are 10–100× smaller than the bounds.
+ * The GP operations beyond {@link SurrogateBackend} that the WebGPU backend offers and the
+ * conformance suite (conformance.ts) checks against the CPU reference.
  */
-export interface WebGPUSurrogateBackend extends SurrogateBackend {
-  readonly name: 'webgpu';
-  readonly device: GPUDevice;
-  readonly adapterInfo: GPUAdapterInfo | undefined;
-  /** True once the device was lost; later calls run on the CPU backend. */
-  readonly lost: boolean;
-  /** The device-loss message, when lost. */
-  readonly lostReason: string | undefined;
+export interface GpOperations {
   /**
    * K with noise on the diagonal, computed on the GPU in f32.
    * @param x n×d, row-major, unit cube. @returns n×n, row-major.
@@ -94,6 +74,33 @@ export interface WebGPUSurrogateBackend extends SurrogateBackend {
     ys: Float64Array,
     n: number,
   ): Promise<{ value: number; gradient: Float64Array; jitter: number }>;
+}
+
+/**
+ * The WebGPU surrogate backend: every heavy step in WGSL, in f32.
+ *
+ * Precision against the f64 CPU backend (inputs in the unit cube, y standardised, noise ≥ 1e-6):
+ * f32 carries ~6e-8 relative rounding per operation, and the errors that matter are those that
+ * grow with n and with the conditioning of K:
+ * - kernel matrix: |ΔK| ≤ 1e-5·s² per entry (a d-term distance sum, one exp);
+ * - posterior mean: |Δμ| ≤ 1e-5·(1 + Σ_i |k_i α_i|) — α = K⁻¹y is large when K is badly
+ *   conditioned and μ = kᵀα cancels its terms, so the error scales with their magnitudes;
+ * - posterior variance: |Δσ²| ≤ 2e-4·s² — σ² = s² − ‖L⁻¹k‖² cancels two numbers of size s²,
+ *   and L⁻¹ is formed in f32 (error ~ε_f32·cond(L));
+ * - acquisition values from a given (μ, σ²): relative 1e-4 (ei, pi, ucb), absolute 1e-3 (logEI);
+ * - the chosen candidate: the GPU's argmax is the CPU's, or its CPU acquisition value is within
+ *   1e-2 (relative to the spread of the top values) of the CPU maximum — near-ties reorder.
+ * The conformance tests (conformance.ts) check these bounds on random problems, continuous and
+ * categorical; on SwiftShader the measured errors are 10–100× smaller than the bounds.
+ */
+export interface WebGPUSurrogateBackend extends SurrogateBackend, GpOperations {
+  readonly name: 'webgpu';
+  readonly device: GPUDevice;
+  readonly adapterInfo: GPUAdapterInfo | undefined;
+  /** True once the device was lost; later calls run on the CPU backend. */
+  readonly lost: boolean;
+  /** The device-loss message, when lost. */
+  readonly lostReason: string | undefined;
 }
 
 function checkK(k: number, m: number): void {
@@ -324,14 +331,7 @@ export async function createWebGPUBackend(
         engine.checkMatrix(kern.nPad, n);
         const meanDiag = params.outputScale + params.noise;
         for (const jitter of [0, ...JITTER_SCHEDULE.map((s) => s * meanDiag)]) {
-          engine.uploadKernel(kern);
-          engine.write('y', padVector(ys, n, kern.nPad));
-          const batch = engine.newBatch();
-          engine.recordKernelMatrix(batch, kern, jitter);
-          const info = engine.recordCholesky(batch, kern.nPad);
-          engine.buffer('linv', kern.nPad * kern.nPad * 4);
-          engine.recordInverse(batch, kern.nPad);
-          engine.recordAlpha(batch, kern.nPad);
+          const { batch, info } = recordConditioning(kern, ys, n, jitter);
           const last = engine.score(batch, kern, xc, m, acquisition);
           const result = await readTopK(last, m, k, info);
           if (result.ok) return { index: result.index, value: result.value, jitter };
@@ -356,14 +356,7 @@ export async function createWebGPUBackend(
           engine.checkMatrix(kern.nPad, n);
           const meanDiag = params.outputScale + params.noise;
           for (const jitter of [0, ...JITTER_SCHEDULE.map((s) => s * meanDiag)]) {
-            engine.uploadKernel(kern);
-            engine.write('y', padVector(ys, n, kern.nPad));
-            const batch = engine.newBatch();
-            engine.recordKernelMatrix(batch, kern, jitter);
-            const info = engine.recordCholesky(batch, kern.nPad);
-            engine.buffer('linv', kern.nPad * kern.nPad * 4);
-            engine.recordInverse(batch, kern.nPad);
-            engine.recordAlpha(batch, kern.nPad);
+            const { batch, info } = recordConditioning(kern, ys, n, jitter);
             const { partial, slots } = engine.recordLikelihood(batch, kern, e);
             const tiles = (kern.nPad / 64) ** 2;
             const out = await engine.read(batch, [
@@ -403,6 +396,27 @@ export async function createWebGPUBackend(
       model = undefined;
     },
   };
+
+  /**
+   * Uploads the points and ys, and records K (with `jitter` on the diagonal), its Cholesky (its
+   * failure flag in `info`), L⁻¹ and α = K⁻¹y into a new batch.
+   */
+  function recordConditioning(
+    kern: GpuKernel,
+    ys: Float64Array,
+    n: number,
+    jitter: number,
+  ): { batch: Batch; info: GPUBuffer } {
+    engine.uploadKernel(kern);
+    engine.write('y', padVector(ys, n, kern.nPad));
+    const batch = engine.newBatch();
+    engine.recordKernelMatrix(batch, kern, jitter);
+    const info = engine.recordCholesky(batch, kern.nPad);
+    engine.buffer('linv', kern.nPad * kern.nPad * 4);
+    engine.recordInverse(batch, kern.nPad);
+    engine.recordAlpha(batch, kern.nPad);
+    return { batch, info };
+  }
 
   /** Top k of 'acq' (m values) with one readback; `info` adds the Cholesky flag to it. */
   async function readTopK(

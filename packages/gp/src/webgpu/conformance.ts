@@ -14,9 +14,8 @@ import type {
   KernelParams,
   KernelSpec,
   SurrogateBackend,
-  TopK,
 } from '../types.js';
-import { cpuLogMarginalLikelihood } from './backend.js';
+import { cpuLogMarginalLikelihood, type GpOperations } from './backend.js';
 
 /*
  * The numeric conformance suite every GP backend passes, written once: vitest runs it for the
@@ -48,34 +47,7 @@ import { cpuLogMarginalLikelihood } from './backend.js';
  *   candidates that differ by less reorder (near-ties) and either is an equally good choice.
  */
 
-/** Extra operations of a GP backend beyond SurrogateBackend (the WebGPU backend has them). */
-export interface GpOperations {
-  kernelMatrix(
-    spec: KernelSpec,
-    params: KernelParams,
-    x: Float64Array,
-    n: number,
-  ): Promise<Float64Array>;
-  cholesky(a: Float64Array, n: number): Promise<{ l: Float64Array; jitter: number }>;
-  conditionAndScoreTopK(
-    spec: KernelSpec,
-    params: KernelParams,
-    x: Float64Array,
-    ys: Float64Array,
-    n: number,
-    xc: Float64Array,
-    m: number,
-    acquisition: AcquisitionSpec,
-    k: number,
-  ): Promise<TopK & { jitter: number }>;
-  logMarginalLikelihood(
-    spec: KernelSpec,
-    params: KernelParams,
-    x: Float64Array,
-    ys: Float64Array,
-    n: number,
-  ): Promise<{ value: number; gradient: Float64Array; jitter: number }>;
-}
+export type { GpOperations };
 
 export type ConformanceBackend = SurrogateBackend & GpOperations;
 
