@@ -306,14 +306,11 @@ export function believe(c: Conditioned, fantasies: readonly Float64Array[]): Con
 /** Where candidates are scored: 'cpu' (f64 reference), 'webgpu', or 'auto' (webgpu when worth it). */
 export type BackendChoice = 'cpu' | 'webgpu' | 'auto';
 
-type BackendFactory = (options: {
-  backend: BackendChoice;
-}) => SurrogateBackend | Promise<SurrogateBackend>;
-
 /**
- * Resolves the scoring backend: an injected one wins; 'cpu' is the CPU backend; 'webgpu' and
- * 'auto' use @webtune/gp's `createSurrogateBackend` when that build provides it ('auto' falls
- * back to the CPU backend, visibly, in its description), else 'webgpu' throws.
+ * Resolves the scoring backend: an injected one wins; otherwise @webtune/gp's
+ * `createSurrogateBackend({ backend })` — 'cpu' the f64 reference, 'webgpu' the WebGPU backend
+ * (it throws when there is no adapter, never falls back silently), 'auto' WebGPU when a real
+ * adapter exists and the work is large enough, else the CPU (its `description` says which).
  */
 export async function resolveBackend(
   choice: BackendChoice,
@@ -321,21 +318,5 @@ export async function resolveBackend(
 ): Promise<SurrogateBackend> {
   if (injected) return injected;
   if (choice === 'cpu') return gpModule.createCpuBackend();
-  const factory = (gpModule as Record<string, unknown>).createSurrogateBackend as
-    | BackendFactory
-    | undefined;
-  if (typeof factory === 'function') return await factory({ backend: choice });
-  if (choice === 'webgpu') {
-    throw new Error(
-      "backend: 'webgpu' is not available: this build of @webtune/gp has no createSurrogateBackend; pass surrogateBackend or use backend: 'cpu'",
-    );
-  }
-  const cpu = gpModule.createCpuBackend();
-  return {
-    name: cpu.name,
-    description: `auto: cpu (no WebGPU backend in this build of @webtune/gp); ${cpu.description}`,
-    predict: (gp, xc, m) => cpu.predict(gp, xc, m),
-    scoreTopK: (gp, xc, m, acq, k) => cpu.scoreTopK(gp, xc, m, acq, k),
-    destroy: () => cpu.destroy(),
-  };
+  return gpModule.createSurrogateBackend({ backend: choice });
 }
