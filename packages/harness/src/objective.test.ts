@@ -1,10 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
-import { type Config, createStudy, medianPruner, type Strategy } from '@webtune/core';
+import { type Config, createStudy, medianPruner, type Strategy, type Trial } from '@webtune/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from './backend.js';
 import { type SplitDataset, splitDataset } from './dataset.js';
 import { loadDigitsSync } from './node.js';
 import { createObjective } from './objective.js';
+
+/** A trial outside any study, for calling an objective directly: never pruned, reports dropped. */
+const idleTrial = (): Trial => ({
+  number: 0,
+  params: {},
+  signal: new AbortController().signal,
+  report() {},
+  shouldPrune: () => false,
+  setUserAttr() {},
+});
 
 /** Suggests the given configurations in order, then nothing (a fixture strategy for exact control). */
 function listStrategy(configs: Config[]): Strategy {
@@ -108,32 +118,12 @@ describe('createObjective in a real study', () => {
     );
     expect(study.trials[0]!.intermediate).toHaveLength(0);
     const objective = createObjective({ dataset: data });
-    await expect(
-      objective(
-        { lr: 0 },
-        {
-          number: 0,
-          params: {},
-          signal: new AbortController().signal,
-          report() {},
-          shouldPrune: () => false,
-          setUserAttr() {},
-        },
-      ),
-    ).rejects.toThrow(/learningRate: must be a finite number > 0, got 0/);
-    await expect(
-      objective(
-        { units: 12.5 },
-        {
-          number: 0,
-          params: {},
-          signal: new AbortController().signal,
-          report() {},
-          shouldPrune: () => false,
-          setUserAttr() {},
-        },
-      ),
-    ).rejects.toThrow(/units: must be an integer ≥ 1, got 12.5/);
+    await expect(objective({ lr: 0 }, idleTrial())).rejects.toThrow(
+      /learningRate: must be a finite number > 0, got 0/,
+    );
+    await expect(objective({ units: 12.5 }, idleTrial())).rejects.toThrow(
+      /units: must be an integer ≥ 1, got 12.5/,
+    );
   });
 
   it('fails a diverged trial with a clear message and frees its tensors', async () => {
