@@ -5,7 +5,6 @@ import type {
   AcquisitionSpec,
   FittedGP,
   KernelKind,
-  KernelParams,
   SurrogateBackend,
 } from '@webtune/gp';
 import type { Config } from '@webtune/space';
@@ -23,6 +22,7 @@ import {
   believe,
   conditioned,
   type FitOptions,
+  type FitState,
   fitModel,
   type History,
   NOISE_FREE,
@@ -90,12 +90,10 @@ export interface BayesianOptions {
 }
 
 /** What a model-based strategy keeps between suggestions. */
-interface ModelState {
+export interface ModelState extends FitState {
   encoding?: ModelEncoding;
   encodingFor?: unknown;
   finite?: EnumeratedSpace | undefined;
-  params?: KernelParams;
-  noiseFree?: boolean;
   backend?: SurrogateBackend;
 }
 
@@ -233,6 +231,8 @@ export function ensureEncoding(
   state.encodingFor = context.space;
   state.finite = enumerateSpace(context.space, state.encoding, o.maxEnumerate ?? 20000);
   delete state.params;
+  delete state.warp;
+  delete state.noiseFree;
   return state.encoding;
 }
 

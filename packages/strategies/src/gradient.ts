@@ -1,6 +1,6 @@
 import type { Strategy, SuggestContext } from '@webtune/core';
 import { createRng } from '@webtune/core';
-import type { FittedGP, KernelKind, KernelParams, SurrogateBackend } from '@webtune/gp';
+import type { FittedGP, KernelKind, SurrogateBackend } from '@webtune/gp';
 import { posterior, posteriorWithGradient } from '@webtune/gp';
 import type { Config } from '@webtune/space';
 import {
@@ -25,6 +25,7 @@ import {
 import {
   ensureEncoding,
   fitOptions,
+  type ModelState,
   resolveStartup,
   startupSuggest,
   validateModelOptions,
@@ -107,14 +108,7 @@ export function gradient(options: GradientOptions = {}): Strategy {
   }
   if (o.stepSize !== undefined && !(o.stepSize > 0))
     throw new Error(`gradient.stepSize: ${o.stepSize} must be > 0`);
-  const state: {
-    encoding?: ModelEncoding;
-    encodingFor?: unknown;
-    finite?: EnumeratedSpace | undefined;
-    params?: KernelParams;
-    noiseFree?: boolean;
-    backend?: SurrogateBackend;
-  } = {};
+  const state: ModelState = {};
   let startup: { strategy: Strategy; trials: number } | undefined;
   return {
     name: 'gradient',
