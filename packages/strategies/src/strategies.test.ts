@@ -172,11 +172,40 @@ describe('sobol', () => {
     expect(new Set(keysOf(seedGrid, batch))).toEqual(new Set(keysOf(seedGrid, all.slice(60))));
   });
 
-  it('refuses spaces wider than the direction numbers', async () => {
+  it('keeps the net on categoricals: 16 points visit each (lr, batch) pair of the seed grid once', async () => {
+    for (const seed of [0, 1, 2]) {
+      const configs = await simulate(sobol({ seed }), createSpace(seedGrid), {
+        seed: 0,
+        budget: 16,
+      });
+      expect(new Set(configs.map((c) => `${c.lr}/${c.batch}`)).size).toBe(16);
+      for (const name of ['lr', 'batch', 'hidden']) {
+        expect(new Set(configs.slice(0, 4).map((c) => c[name])).size).toBe(4);
+      }
+    }
+  });
+
+  it('takes one coordinate per parameter, so a wide categorical is one dimension', async () => {
     const choices = Array.from({ length: 1025 }, (_, i) => i);
-    const space = createSpace({ c: { type: 'categorical', choices } });
+    const wide = createSpace({ c: { type: 'categorical', choices } });
+    const [config] = await sobol().suggest({
+      space: wide,
+      direction: 'minimize',
+      trials: [],
+      count: 1,
+      seed: 0,
+    });
+    expect(wide.contains(config!)).toBe(true);
+  });
+
+  it('refuses spaces with more parameters than the direction numbers', async () => {
+    const space = createSpace(
+      Object.fromEntries(
+        Array.from({ length: 1025 }, (_, i) => [`x${i}`, { type: 'float', low: 0, high: 1 }]),
+      ) as Record<string, { type: 'float'; low: number; high: number }>,
+    );
     await expect(
       sobol().suggest({ space, direction: 'minimize', trials: [], count: 1, seed: 0 }),
-    ).rejects.toThrow('sobol: the space encodes to 1025 dimensions, more than the 1024 supported');
+    ).rejects.toThrow('sobol: the space has 1025 parameters, more than the 1024 supported');
   });
 });
