@@ -1,5 +1,5 @@
 /**
- * The peers' figures from the benchmark protocol (shared/bench/PROTOCOL.md): median log10 regret
+ * The peers' figures from the benchmark protocol (benchmarks/quality/PROTOCOL.md): median log10 regret
  * at the full budget over seeds 0..9, measured with optuna 3.1.0, scikit-learn 1.2.1,
  * scipy 1.10.1, numpy 1.24.2, cmaes 0.9.1 on a 2-core machine.
  */

@@ -160,7 +160,7 @@ export interface ProgressEvent {
 
 /**
  * Runs each problem × strategy × seed (seeds 0..N−1) for the problem's budget, one trial at a
- * time, as the protocol (shared/bench/PROTOCOL.md) prescribes: best-so-far after each
+ * time, as the protocol (benchmarks/quality/PROTOCOL.md) prescribes: best-so-far after each
  * evaluation; median and IQR over seeds of log10(best − f*) (floored at −12) at budget/2 and at
  * the budget; optimiser overhead = (wall − time inside the objective) / evaluations. Writes JSON
  * (`out`) and Markdown (`md`) when asked, and returns the result.
@@ -189,7 +189,7 @@ export async function runQualityBenchmark(options: QualityOptions): Promise<Qual
     },
     startedAt: new Date().toISOString(),
     seeds,
-    protocol: 'shared/bench/PROTOCOL.md',
+    protocol: 'benchmarks/quality/PROTOCOL.md',
     problems: [],
   };
   const total = problems.length * options.strategies.length * seeds;
