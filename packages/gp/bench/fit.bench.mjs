@@ -4,6 +4,8 @@
 // idle core, and is the steadier figure on a machine shared with other jobs.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+// Hartmann-6 (the protocol's problem), so the fitted lengthscales are realistic.
+import { hartmann6 } from '../../../benchmarks/problems/hartmann6.mjs';
 import {
   createCpuBackend,
   fitGP,
@@ -16,30 +18,6 @@ const d = 6;
 const sizes = [25, 50, 100, 200];
 const candidates = 2048;
 const reps = 7;
-
-// Hartmann-6 (the protocol's problem), so the fitted lengthscales are realistic.
-const A = [
-  [10, 3, 17, 3.5, 1.7, 8],
-  [0.05, 10, 17, 0.1, 8, 14],
-  [3, 3.5, 1.7, 10, 17, 8],
-  [17, 8, 0.05, 10, 0.1, 14],
-];
-const P = [
-  [1312, 1696, 5569, 124, 8283, 5886],
-  [2329, 4135, 8307, 3736, 1004, 9991],
-  [2348, 1451, 3522, 2883, 3047, 6650],
-  [4047, 8828, 8732, 5743, 1091, 381],
-].map((r) => r.map((v) => v * 1e-4));
-const ALPHA = [1, 1.2, 3, 3.2];
-function hartmann6(x, o) {
-  let s = 0;
-  for (let i = 0; i < 4; i++) {
-    let e = 0;
-    for (let j = 0; j < 6; j++) e += A[i][j] * (x[o + j] - P[i][j]) ** 2;
-    s -= ALPHA[i] * Math.exp(-e);
-  }
-  return s;
-}
 
 const median = (a) => {
   const s = [...a].sort((p, q) => p - q);
@@ -69,7 +47,7 @@ const rows = [];
 for (const n of sizes) {
   const random = mulberry32(n);
   const x = new Float64Array(n * d).map(random);
-  const y = new Float64Array(n).map((_, i) => hartmann6(x, i * d));
+  const y = new Float64Array(n).map((_, i) => hartmann6(x.subarray(i * d, i * d + d)));
   const xc = new Float64Array(candidates * d).map(random);
   // A strategy refits after each new trial: warm-start from the fit on the first n − 1 points.
   const prev = fitGP(x, y, Math.max(n - 1, 1), { kernel, restarts: 2 });
