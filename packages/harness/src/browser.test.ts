@@ -10,6 +10,9 @@ import { loadDigitsSync } from './node.js';
 const fixture = fileURLToPath(new URL('../browser/', import.meta.url));
 const builtEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
+// CI installs Chromium and builds first, so there a missing one is a failure, not a skip.
+if (process.env.CI && !existsSync(CHROMIUM)) throw new Error(`CI: ${CHROMIUM} is missing`);
+
 describe.skipIf(!existsSync(CHROMIUM) || !existsSync(builtEntry))(
   'in Chromium (the built package bundled by Vite)',
   () => {

@@ -28,6 +28,10 @@ async function installNavigatorGpu(): Promise<boolean> {
 
 const hasGpu = await installNavigatorGpu();
 
+// CI installs Chromium's SwiftShader, so there a missing adapter is a failure, not a skip.
+if (process.env.CI && !hasGpu)
+  throw new Error('CI: no WebGPU adapter (is chromium with SwiftShader installed?)');
+
 describe.skipIf(!hasGpu)('the webgpu backend (Dawn + SwiftShader)', () => {
   afterAll(async () => {
     await useBackend('cpu');
