@@ -48,6 +48,20 @@ function writeModule(name: string, source: string): string {
   return path;
 }
 
+it('exits quietly when the reader closes the pipe early (webtune run … | head)', () => {
+  // `true` exits without reading, so every write to stdout meets a closed pipe (EPIPE).
+  const r = spawnSync(
+    'bash',
+    [
+      '-c',
+      `set -o pipefail; "${process.execPath}" "${cli}" run "${seedGrid}" -s exhaustive -q | true`,
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(r.stderr).not.toContain('EPIPE');
+  expect(r.status).toBe(0);
+});
+
 // Each case spawns node; on a loaded 2-core machine a case can take seconds.
 describe('webtune (the built binary)', { timeout: 60_000 }, () => {
   it('is an executable ESM file with a node shebang', () => {

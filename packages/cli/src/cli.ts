@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 import { main } from './program.js';
 
+// A reader that closes the pipe early (`webtune run … | head`) is not an error of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort(new Error('interrupted')));
 process.exitCode = await main(process.argv.slice(2), {
