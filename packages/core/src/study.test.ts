@@ -262,6 +262,21 @@ describe('optimize', () => {
     );
   });
 
+  it('a timeout beyond setTimeout\'s 2^31 − 1 ms range (or Infinity) does not fire at once', async () => {
+    for (const timeoutMs of [2 ** 31, 1e13, Number.POSITIVE_INFINITY]) {
+      const study = createStudy({ space: spaceJSON, strategy: sampler() });
+      const r = await study.optimize(
+        async (p) => {
+          await new Promise((resolve) => setTimeout(resolve, 15));
+          return x(p);
+        },
+        { trials: 3, timeoutMs },
+      );
+      expect(r).toEqual({ trials: 3, reason: 'trials' });
+      expect(study.trials.map((t) => t.state)).toEqual(['complete', 'complete', 'complete']);
+    }
+  });
+
   it('stops on abort; a trial that ignores its signal still completes', async () => {
     const controller = new AbortController();
     const study = createStudy({ space: spaceJSON, strategy: sampler() });

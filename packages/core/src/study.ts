@@ -154,6 +154,9 @@ function show(x: unknown): string {
   }
 }
 
+/** The longest delay setTimeout honours (2^31 − 1 ms); longer ones fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now());
 
 function csvCell(x: unknown): string {
@@ -507,13 +510,20 @@ class StudyImpl implements Study {
       halt('aborted', signal?.reason ?? new Error('optimize: the signal aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();
-    const timer =
-      timeoutMs === undefined
-        ? undefined
-        : setTimeout(
-            () => halt('timeout', new Error(`optimize: the timeout of ${timeoutMs} ms passed`)),
-            timeoutMs,
-          );
+    // setTimeout fires after 1 ms for delays over 2^31 − 1 ms (about 24.8 days), Infinity
+    // included: a long timeout is waited for in chunks up to that limit.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (timeoutMs !== undefined) {
+      const deadline = now() + timeoutMs;
+      const arm = (delay: number) => {
+        timer = setTimeout(() => {
+          const left = deadline - now();
+          if (left > 0 && delay === MAX_TIMER_MS) arm(Math.min(left, MAX_TIMER_MS));
+          else halt('timeout', new Error(`optimize: the timeout of ${timeoutMs} ms passed`));
+        }, delay);
+      };
+      arm(Math.min(timeoutMs, MAX_TIMER_MS));
+    }
 
     const running = new Map<number, Promise<void>>();
     const abortRunning = () => {
