@@ -262,7 +262,7 @@ describe('optimize', () => {
     );
   });
 
-  it('a timeout beyond setTimeout\'s 2^31 − 1 ms range (or Infinity) does not fire at once', async () => {
+  it("a timeout beyond setTimeout's 2^31 − 1 ms range (or Infinity) does not fire at once", async () => {
     for (const timeoutMs of [2 ** 31, 1e13, Number.POSITIVE_INFINITY]) {
       const study = createStudy({ space: spaceJSON, strategy: sampler() });
       const r = await study.optimize(
