@@ -329,6 +329,19 @@ describe('size, enumerate, grid', () => {
     expect(s.size()).toBe(1e12 - 2 + 2 * 3);
   });
 
+  it('size() and enumerate() of a very wide int do not build its list of values', () => {
+    // 2^33 + 1 values: an array of them cannot even be allocated.
+    const s = createSpace({
+      seed: { type: 'int', low: 0, high: 2 ** 33 },
+      k: { type: 'int', low: 1, high: 3, when: { seed: [0, 1] } },
+      c: { type: 'categorical', choices: ['a', 'b'] },
+    });
+    expect(s.size()).toBe((2 ** 33 + 1 - 2 + 2 * 3) * 2);
+    expect(() => s.enumerate()).toThrow(
+      `space: enumerate would give ${(2 ** 33 + 1 - 2 + 2 * 3) * 2} configurations, more than the limit of 10000000`,
+    );
+  });
+
   it('enumerate throws for a continuous space, naming the parameter', () => {
     expect(() => full.enumerate()).toThrow(
       'space.lr: cannot enumerate a continuous float (low < high, no step); use grid({ resolution }) to discretise it',

@@ -228,7 +228,12 @@ function buildSpace(
 
   const count = (): number => {
     if (models.some((m) => m.count === Number.POSITIVE_INFINITY)) return Number.POSITIVE_INFINITY;
-    return countLists(new Map(models.map((m) => [m.name, m.values()])));
+    // Every value a condition names is a possible value of its parent (checked in createSpace), so
+    // the counts suffice: no parameter's list of values is built (a wide int has billions).
+    return countWith(
+      (name) => byName.get(name)!.count,
+      (_, named) => [...named],
+    );
   };
 
   /** Every configuration over the given per-parameter value lists, lexicographic in declaration order. */
@@ -290,16 +295,28 @@ function buildSpace(
    * values are grouped into the values some condition names (one branch each) and all the others
    * (one branch, weighted by their number), so the cost does not grow with a parent's range.
    */
-  const countLists = (lists: Map<string, ParamValue[]>): number => {
+  const countLists = (lists: Map<string, ParamValue[]>): number =>
+    countWith(
+      (name) => lists.get(name)!.length,
+      (p, named) => lists.get(p)!.filter((v) => named.has(v)),
+    );
+
+  /**
+   * {@link countLists} over the number of values of each parameter (`sizeOf`) and, for a parent,
+   * which of the values some condition names are among its values (`hitsOf`).
+   */
+  const countWith = (
+    sizeOf: (name: string) => number,
+    hitsOf: (parent: string, named: Set<unknown>) => unknown[],
+  ): number => {
     const branches = new Map<string, [unknown, number][]>();
     for (const p of parents) {
       const named = new Set<unknown>();
       for (const m of models) {
         for (const [q, vs] of m.when) if (q === p) for (const v of vs) named.add(v);
       }
-      const vs = lists.get(p)!;
-      const hits = vs.filter((v) => named.has(v));
-      const rest = vs.length - hits.length;
+      const hits = hitsOf(p, named);
+      const rest = sizeOf(p) - hits.length;
       const list: [unknown, number][] = hits.map((v) => [v, 1]);
       if (rest > 0) list.push([OTHER, rest]);
       branches.set(p, list);
@@ -310,7 +327,7 @@ function buildSpace(
       const m = topo[i];
       if (!m) return 1;
       if (!isActive(m, assign, active)) return rec(i + 1);
-      if (!parents.has(m.name)) return lists.get(m.name)!.length * rec(i + 1);
+      if (!parents.has(m.name)) return sizeOf(m.name) * rec(i + 1);
       let total = 0;
       active.add(m.name);
       for (const [v, weight] of branches.get(m.name)!) {
@@ -389,6 +406,14 @@ function buildSpace(
 
     enumerate(): Config[] {
       finiteModel('enumerate');
+      const exact = count();
+      if (exact > MAX_CONFIGS) {
+        throw new SpaceError(
+          undefined,
+          `enumerate would give ${exact} configurations, more than the limit of ${MAX_CONFIGS}`,
+          exact,
+        );
+      }
       const lists = new Map(models.map((m) => [m.name, m.values()]));
       guardSize(lists, 'enumerate');
       return product(lists);
