@@ -103,6 +103,9 @@ export interface WebGPUSurrogateBackend extends SurrogateBackend, GpOperations {
   readonly lostReason: string | undefined;
 }
 
+/** Largest finite f32. */
+const F32_MAX = 3.4028234663852886e38;
+
 function checkK(k: number, m: number): void {
   if (!Number.isInteger(k) || k < 0 || k > m) {
     throw new Error(`scoreTopK: k (${k}) must be an integer in [0, m = ${m}]`);
@@ -444,7 +447,10 @@ export async function createWebGPUBackend(
     const at = info ? 4 : 0;
     return {
       ok: !info || new Uint32Array(out, 0, 1)[0] === 0,
-      value: Float64Array.from(new Float32Array(out, at, k)),
+      // The top-k shader ranks NaN and −∞ as the lowest f32; they are −∞ on the CPU.
+      value: Float64Array.from(new Float32Array(out, at, k), (v) =>
+        v === -F32_MAX ? Number.NEGATIVE_INFINITY : v,
+      ),
       index: new Uint32Array(out, at + k * 4, k).slice(),
     };
   }

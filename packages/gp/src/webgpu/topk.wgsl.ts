@@ -7,7 +7,8 @@ export const TOPK_SEGMENT = 256 * 16;
  * One pass of the top-k reduction: workgroup w takes values [w·4096, (w+1)·4096) of `vin` (their
  * indices from `iin` when P.hasIndex, else their positions) and writes its k best, best first, to
  * vout/iout[w·k ..]. k rounds of a shared-memory argmax; ties go to the smaller index, so the
- * result equals a stable sort's. The host repeats passes until one workgroup remains.
+ * result equals a stable sort's. NaN and −∞ count as the lowest
+ * f32, which the host reads back as −∞. The host repeats passes until one workgroup remains.
  */
 export const TOPK: ShaderDef = {
   label: 'webtune-gp/top-k',
@@ -36,7 +37,11 @@ fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec
   for (var q = 0u; q < 16u; q++) {
     let p = base + q * 256u + t;
     if (p < P.count) {
-      v[q] = vin[p];
+      // NaN and −∞ (by bit pattern: the compiler may assume floats are finite) rank as LOWEST,
+      // so they stay selectable with their own index, as the CPU ranks NaN as −∞.
+      let bits = bitcast<u32>(vin[p]);
+      let bad = (bits & 0x7fffffffu) > 0x7f800000u || bits == 0xff800000u;
+      v[q] = select(vin[p], LOWEST, bad);
       id[q] = select(p, iin[p], P.hasIndex == 1u);
     } else {
       v[q] = LOWEST;
