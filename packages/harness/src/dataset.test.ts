@@ -70,6 +70,25 @@ describe('splitDataset', () => {
     expect(Math.max(...m.train.features)).toBe(1);
   });
 
+  it('keeps at least one training example of every class, even with large held-out fractions', () => {
+    // Classes of 10 with 0.45 / 0.45: round(4.5) = 5 each would leave nothing of them to train on.
+    const labels = [...Array<number>(10).fill(0), ...Array<number>(10).fill(1), 2, 2];
+    const ds = createDataset({ features: labels.map((l, i) => [i, l]), labels });
+    for (const [validation, test] of [
+      [0.45, 0.45],
+      [0.3, 0.3],
+    ] as const) {
+      const s = splitDataset(ds, { validation, test });
+      for (const k of [0, 1, 2]) {
+        expect(
+          s.train.labels.filter((l) => l === k).length,
+          `class ${k} at ${validation}/${test}`,
+        ).toBeGreaterThanOrEqual(1);
+      }
+      expect(s.train.size + s.validation.size + s.test.size).toBe(22);
+    }
+  });
+
   it('rejects bad fractions', () => {
     expect(() => splitDataset(digits, { validation: 0 })).toThrow(/split.validation.*got 0/);
     expect(() => splitDataset(digits, { validation: 0.5, test: 0.5 })).toThrow(/leave data/);

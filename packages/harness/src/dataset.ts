@@ -238,7 +238,8 @@ export function isSplitDataset(value: Dataset | SplitDataset): value is SplitDat
 /**
  * Deterministic stratified split: within each class the examples are shuffled with a seeded
  * generator, then round(validation·n_c) go to validation, round(test·n_c) to test and the rest to
- * train; each part is then shuffled. Same dataset + same seed → same parts, on any machine.
+ * train (held-out counts are capped so every class keeps at least one training example); each
+ * part is then shuffled. Same dataset + same seed → same parts, on any machine.
  * Features are scaled with statistics of the training part (see {@link SplitOptions.scaling}).
  */
 export function splitDataset(dataset: Dataset, options: SplitOptions = {}): SplitDataset {
@@ -266,8 +267,12 @@ export function splitDataset(dataset: Dataset, options: SplitOptions = {}): Spli
   const test: number[] = [];
   for (const members of byClass) {
     rng.shuffle(members);
-    const nVal = Math.round(members.length * valFrac);
-    const nTest = Math.round(members.length * testFrac);
+    // Rounding each fraction up can take a whole class (10 × 0.45 → 5 + 5); train keeps one.
+    const nVal = Math.min(Math.round(members.length * valFrac), Math.max(0, members.length - 1));
+    const nTest = Math.min(
+      Math.round(members.length * testFrac),
+      Math.max(0, members.length - 1 - nVal),
+    );
     validation.push(...members.slice(0, nVal));
     test.push(...members.slice(nVal, nVal + nTest));
     train.push(...members.slice(nVal + nTest));
