@@ -151,6 +151,9 @@ describe('createObjective in a real study', () => {
     expect(() => createObjective({ dataset: data, earlyStopping: { patience: 0 } })).toThrow(
       /patience/,
     );
+    expect(() =>
+      createObjective({ dataset: data, earlyStopping: { patience: 2, minDelta: Number.NaN } }),
+    ).toThrow(/earlyStopping\.minDelta: .*got NaN/);
     expect(() => createObjective({ dataset: data, metric: 'accuracy' as never })).toThrow(/metric/);
     expect(() => createObjective({ dataset: data, backend: 'tpu' as never })).toThrow(
       /backend: unknown backend "tpu"/,

@@ -11,7 +11,7 @@ import {
 } from './dataset.js';
 import { HarnessError } from './errors.js';
 import { type ModelConfig, paramsToModelConfig, resolveModelConfig } from './model.js';
-import { trainModel } from './train.js';
+import { checkEarlyStopping, trainModel } from './train.js';
 
 export interface ObjectiveOptions {
   /** A dataset (split here with `split` and `seed`) or an already split one. */
@@ -73,10 +73,7 @@ export function createObjective(options: ObjectiveOptions): HarnessObjective {
     throw new HarnessError(`model: must be 'mlp', 'cnn' or a function, got ${String(modelOption)}`);
   }
   checkBackendName(backend);
-  const patience = options.earlyStopping?.patience;
-  if (patience !== undefined && (!Number.isInteger(patience) || patience < 1)) {
-    throw new HarnessError(`earlyStopping.patience: must be an integer ≥ 1, got ${patience}`);
-  }
+  checkEarlyStopping(options.earlyStopping);
   const data = isSplitDataset(options.dataset)
     ? options.dataset
     : splitDataset(options.dataset, { seed, ...options.split });

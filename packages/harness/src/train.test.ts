@@ -103,6 +103,23 @@ describe('trainModel control', () => {
     expect(r.bestEpoch).toBe(1);
   });
 
+  it('rejects a bad earlyStopping before training, naming the field and value', async () => {
+    const before = tf.memory().numTensors;
+    const c = config({ units: 4 });
+    // patience 0 used to stop silently after epoch 1; a NaN minDelta stopped every run at patience.
+    for (const [earlyStopping, message] of [
+      [{ patience: 0 }, /earlyStopping\.patience: must be an integer ≥ 1, got 0/],
+      [{ patience: 1.5 }, /earlyStopping\.patience: .*got 1\.5/],
+      [{ patience: 2, minDelta: Number.NaN }, /earlyStopping\.minDelta: .*got NaN/],
+      [{ patience: 2, minDelta: -0.1 }, /earlyStopping\.minDelta: .*got -0\.1/],
+    ] as const) {
+      await expect(trainModel(data, c, { epochs: 3, seed: 0, earlyStopping })).rejects.toThrow(
+        message,
+      );
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rolls back to the best epoch before testing', async () => {
     const r = await trainModel(data, config({ learningRate: 1.0, units: 16, batchSize: 32 }), {
       epochs: 4,

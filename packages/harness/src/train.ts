@@ -70,6 +70,18 @@ const toTensors = (part: DataPart, d: number): [tf.Tensor2D, tf.Tensor1D] => [
   tf.tensor1d(part.labels, 'int32'),
 ];
 
+/** Throws `HarnessError` naming the field and value unless `earlyStopping` is unset or has an integer patience ≥ 1 and a finite minDelta ≥ 0. */
+export function checkEarlyStopping(earlyStopping: TrainOptions['earlyStopping']): void {
+  if (earlyStopping === undefined) return;
+  const { patience, minDelta } = earlyStopping;
+  if (!Number.isInteger(patience) || patience < 1) {
+    throw new HarnessError(`earlyStopping.patience: must be an integer ≥ 1, got ${patience}`);
+  }
+  if (minDelta !== undefined && !(Number.isFinite(minDelta) && minDelta >= 0)) {
+    throw new HarnessError(`earlyStopping.minDelta: must be a finite number ≥ 0, got ${minDelta}`);
+  }
+}
+
 /**
  * Trains one model on `data.train`, evaluating on `data.validation` after each epoch and on
  * `data.test` at the end (with the best epoch's weights). Mini-batches come from a per-epoch
@@ -85,6 +97,7 @@ export async function trainModel(
   if (!Number.isInteger(epochs) || epochs < 1) {
     throw new HarnessError(`epochs: must be an integer ≥ 1, got ${epochs}`);
   }
+  checkEarlyStopping(options.earlyStopping);
   const metric = options.metric ?? 'val_accuracy';
   const patience = options.earlyStopping?.patience;
   const minDelta = options.earlyStopping?.minDelta ?? 0;
