@@ -72,4 +72,27 @@ describe('minimizeBounded', () => {
       }),
     ).toThrow(/lower\[0\] > upper\[0\]/);
   });
+  it('keeps the stored curvature pair when a new pair is rejected (sᵀy ≤ 0)', () => {
+    // f′(x) = −1 + ¼(1 − cos πx): f′(0) = −1, f′(1) = −½, f′(2) = −1. From 0: step to 1, store
+    // (s, y) = (1, ½); the secant step goes to 2, whose pair (1, −½) is rejected. The next trial
+    // must use the stored pair again: x = 2 − f′(2)·s/y = 4.
+    const seen: number[] = [];
+    minimizeBounded(
+      (x, g) => {
+        const t = x[0]!;
+        seen.push(t);
+        g[0] = -1 + 0.25 * (1 - Math.cos(Math.PI * t));
+        return -0.75 * t - (0.25 * Math.sin(Math.PI * t)) / Math.PI;
+      },
+      Float64Array.of(0),
+      {
+        lower: Float64Array.of(-10),
+        upper: Float64Array.of(10),
+        memory: 1,
+        maxStep: 10,
+        maxIterations: 3,
+      },
+    );
+    expect(seen.slice(0, 4)).toEqual([0, 1, 2, 4]);
+  });
 });

@@ -192,19 +192,22 @@ export function minimizeBounded(
       message = 'line search failed';
       break;
     }
-    // Store the curvature pair when it keeps the approximation positive definite.
+    // Store the curvature pair when it keeps the approximation positive definite. The slot at
+    // `head` holds the oldest stored pair once the memory is full: write it only on acceptance.
     const o = head * k;
     let sy = 0;
     let yy = 0;
     for (let i = 0; i < k; i++) {
       const s = xn[i]! - x[i]!;
       const yv = gn[i]! - g[i]!;
-      sMem[o + i] = s;
-      yMem[o + i] = yv;
       sy += s * yv;
       yy += yv * yv;
     }
     if (sy > 1e-10 * yy && sy > 0) {
+      for (let i = 0; i < k; i++) {
+        sMem[o + i] = xn[i]! - x[i]!;
+        yMem[o + i] = gn[i]! - g[i]!;
+      }
       rho[head] = 1 / sy;
       head = (head + 1) % mem;
       if (stored < mem) stored++;
