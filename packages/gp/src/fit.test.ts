@@ -208,3 +208,19 @@ describe('fitGP', () => {
     expect(() => fitGP(xn, y, n, { kernel })).toThrow(/x\[4\]: NaN must be finite/);
   });
 });
+
+describe('conditionGP', () => {
+  const spec = { kind: 'matern52', d: 2 } as const;
+  const params = { lengthscales: Float64Array.of(0.5, 0.5), outputScale: 1, noise: 1e-4 };
+  const x = Float64Array.of(0.1, 0.2, 0.5, 0.9, 0.8, 0.3);
+  it('rejects non-finite standardised outputs and inputs, naming the entry', () => {
+    expect(() => conditionGP(spec, params, x, 3, Float64Array.of(0, Number.NaN, 1), 0, 1)).toThrow(
+      /ys\[1\]: NaN must be finite/,
+    );
+    const xi = Float64Array.from(x);
+    xi[5] = Number.POSITIVE_INFINITY;
+    expect(() => conditionGP(spec, params, xi, 3, Float64Array.of(0, 1, 2), 0, 1)).toThrow(
+      /x\[5\]: Infinity must be finite/,
+    );
+  });
+});

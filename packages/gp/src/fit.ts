@@ -424,7 +424,8 @@ export function fitGP(x: Float64Array, y: Float64Array, n: number, options: FitO
  * Conditions a GP with given hyperparameters on standardised data (no fitting): Cholesky of K
  * (with jitter when needed, reported in `jitter`), α = K⁻¹ y_std, and the LML.
  * @param x n×d row-major (kept, not copied). @param ys n, standardised outputs.
- * @throws when K is not positive definite even with the largest jitter.
+ * @throws on non-finite ys or x (before any work), and when K is not positive definite even with
+ * the largest jitter.
  */
 export function conditionGP(
   spec: KernelSpec,
@@ -442,6 +443,14 @@ export function conditionGP(
     throw new Error(
       `conditionGP: yMean (${yMean}) must be finite and yStd (${yStd}) finite and > 0`,
     );
+  }
+  const { d } = kernelLayout(spec);
+  checkPoints('x', x, n, d);
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(ys[i]!)) throw new Error(`ys[${i}]: ${ys[i]} must be finite`);
+  }
+  for (let i = 0; i < n * d; i++) {
+    if (!Number.isFinite(x[i]!)) throw new Error(`x[${i}]: ${x[i]} must be finite`);
   }
   const kmat = kernelMatrix(spec, params, x, n);
   const { l, jitter } = cholesky(kmat, n);
