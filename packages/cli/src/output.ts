@@ -45,6 +45,16 @@ export function formatBest(study: Study, strategy: string): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The first non-empty line of a message (a trial's error may carry a stack or a tensor dump). */
+export function oneLine(message: string): string {
+  return (
+    message
+      .split(/\r?\n|\r/)
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
+}
+
 /** One line for a finished trial, for logs when there is no progress bar. */
 export function formatTrialLine(trial: FrozenTrial): string {
   const params = Object.entries(trial.params)
@@ -52,7 +62,7 @@ export function formatTrialLine(trial: FrozenTrial): string {
     .join(' ');
   const outcome =
     trial.state === 'failed'
-      ? `failed: ${trial.error ?? 'unknown error'}`
+      ? `failed: ${oneLine(trial.error ?? '') || 'unknown error'}`
       : `${trial.state} ${trial.value ?? ''}`.trim();
   return `trial ${trial.number} ${outcome} | ${params}\n`;
 }

@@ -6,7 +6,7 @@ import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
 import { addBenchCommand } from './benchCommand.js';
 import { CliError, firstLine } from './errors.js';
-import { formatBest, formatTrialLine, stateCounts } from './output.js';
+import { formatBest, formatTrialLine, oneLine, stateCounts } from './output.js';
 import { parseInteger, parsePositive, parseResolution } from './parse.js';
 import { renderReport } from './report.js';
 import { DEFAULT_STRATEGY, runStudyModule } from './run.js';
@@ -139,7 +139,7 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   if (study.bestTrial === undefined) {
     const failed = study.trials.find((t) => t.state === 'failed');
     throw new CliError(
-      `no trial completed${failed?.error ? ` (trial ${failed.number} failed: ${failed.error})` : ''}`,
+      `no trial completed${failed?.error ? ` (trial ${failed.number} failed: ${oneLine(failed.error)})` : ''}`,
     );
   }
   return 0;

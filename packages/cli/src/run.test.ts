@@ -191,6 +191,20 @@ describe('main', () => {
     expect(stdout.text).toContain('no trial completed');
   });
 
+  it('when no trial completes, names the first line of a multi-line trial error, parenthesis closed', async () => {
+    const path = join(dir, 'allfail-multiline.mjs');
+    writeFileSync(
+      path,
+      `export const space = { x: { type: 'int', low: 0, high: 2 } };
+       export const objective = () => { throw new Error('out of memory\\n  at alloc\\n  at train'); };`,
+    );
+    const stdout = sink();
+    const stderr = sink();
+    const code = await main(['run', path, '-s', 'exhaustive', '-q'], { stdout, stderr, cwd: dir });
+    expect(code).toBe(1);
+    expect(stderr.text).toBe('webtune: no trial completed (trial 0 failed: out of memory)\n');
+  });
+
   it('stops on the abort signal (Ctrl-C), still writes the outputs and exits 130', async () => {
     const path = join(dir, 'slow-main.mjs');
     writeFileSync(
