@@ -144,6 +144,27 @@ describe('createObjective in a real study', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('trains on its own backend after another objective switched TF.js to a different one', async () => {
+    const seen: string[] = [];
+    const trial = (): Trial => ({
+      ...idleTrial(),
+      report() {
+        seen.push(tf.getBackend());
+      },
+    });
+    const params = { lr: 0.01, batch: 512, hidden: 4, optimizer: 'adam', dropout: 0 };
+    const onWasm = createObjective({ dataset: data, epochs: 1, backend: 'wasm' });
+    const onCpu = createObjective({ dataset: data, epochs: 1, backend: 'cpu' });
+    try {
+      await onWasm(params, trial());
+      await onCpu(params, trial());
+      await onWasm(params, trial());
+    } finally {
+      await useBackend('auto');
+    }
+    expect(seen).toEqual(['wasm', 'cpu', 'wasm']);
+  });
+
   it('rejects bad options at creation', () => {
     expect(() => createObjective({ dataset: data, epochs: 0 })).toThrow(
       /epochs: must be an integer ≥ 1, got 0/,

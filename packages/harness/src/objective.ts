@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import type { Trial } from '@webtune/core';
 import { TrialPruned } from '@webtune/core';
 import type { Config } from '@webtune/space';
@@ -89,7 +90,8 @@ export function createObjective(options: ObjectiveOptions): HarnessObjective {
       imageShape: data.imageShape,
     });
     let ready = backendReady.get(config.architecture);
-    if (!ready) {
+    // The backend is process-wide: another objective (or the CNN's fallback) may have switched it since.
+    if (!ready || (await ready) !== tf.getBackend()) {
       ready = useBackend(backend, config.architecture);
       backendReady.set(config.architecture, ready);
     }
