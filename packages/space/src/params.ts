@@ -167,8 +167,29 @@ function numericParam(name: string, raw: Record<string, unknown>, type: 'float' 
       throw new SpaceError(name, `high (${show(high)}) must be an integer for an int`, high);
     }
   }
+  if (type === 'int') {
+    for (const [key, v] of [
+      ['low', low],
+      ['high', high],
+    ] as const) {
+      if (!Number.isSafeInteger(v)) {
+        throw new SpaceError(
+          name,
+          `${key} (${show(v)}) must be a safe integer (|x| <= 2^53 - 1) for an int`,
+          v,
+        );
+      }
+    }
+  }
   if (low > high) {
     throw new SpaceError(name, `low (${show(low)}) must be <= high (${show(high)})`, low);
+  }
+  if (!Number.isFinite(high - low)) {
+    throw new SpaceError(
+      name,
+      `the range [${show(low)}, ${show(high)}] is too wide: high - low overflows to Infinity`,
+      high,
+    );
   }
   if (log && low <= 0) {
     throw new SpaceError(name, `low (${show(low)}) must be > 0 for a log-scaled ${type}`, low);

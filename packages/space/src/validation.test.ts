@@ -279,6 +279,22 @@ describe('validation errors name the parameter and the value', () => {
       undefined,
       [1, 2],
     ],
+    [
+      // 2^60 + 1 is not representable: contains({ n: 2 ** 60 }) was false for the space's own bound.
+      'int bound beyond the safe integers',
+      { n: { type: 'int', low: 0, high: 2 ** 60 } },
+      'space.n: high (1152921504606847000) must be a safe integer (|x| <= 2^53 - 1) for an int',
+      'n',
+      2 ** 60,
+    ],
+    [
+      // high − low = Infinity: encode({ x: 0 }) gave 0 and decode([0.5]) gave 1e308.
+      'float range too wide to compute',
+      { x: { type: 'float', low: -1e308, high: 1e308 } },
+      'space.x: the range [-1e+308, 1e+308] is too wide: high - low overflows to Infinity',
+      'x',
+      1e308,
+    ],
     ['empty space', {}, 'space: a space needs at least one parameter', undefined, undefined],
     [
       '__proto__ as a name',
