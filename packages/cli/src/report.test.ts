@@ -87,6 +87,29 @@ describe('renderReport', () => {
     expect(out).toContain('no trial reported a value');
   });
 
+  it('finishes when the values differ only by rounding (0.3 and 0.1 + 0.2), with ticks on the axis', () => {
+    // The tick step was below half an ulp of the values, so `v += step` never moved: a hang.
+    const out = renderReport({
+      direction: 'minimize',
+      trials: [
+        { number: 0, params: { x: 1 }, value: 0.3, state: 'complete' },
+        { number: 1, params: { x: 2 }, value: 0.1 + 0.2, state: 'complete' },
+        { number: 2, params: { x: 3 }, state: 'failed', error: 'x' },
+      ],
+    });
+    expect(out).toContain('<section class="chart" id="history">');
+    expect(out).toContain('text-anchor="end">0.3</text>');
+    expect(out.length).toBeLessThan(100_000);
+    const big = renderReport({
+      direction: 'minimize',
+      trials: [
+        { number: 0, params: { x: 1 }, value: 1e16, state: 'complete' },
+        { number: 1, params: { x: 2 }, value: 1e16 + 2, state: 'complete' },
+      ],
+    });
+    expect(big.length).toBeLessThan(100_000);
+  });
+
   it.skipIf(!existsSync('/usr/bin/chromium'))(
     'renders in Chromium: every chart has a drawn size, nothing is requested',
     async () => {

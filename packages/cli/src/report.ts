@@ -93,11 +93,14 @@ function scale(lo: number, hi: number, a: number, b: number, log = false) {
     const raw = (h - l) / 5;
     const mag = 10 ** Math.floor(Math.log10(raw));
     const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-    const out: number[] = [];
-    for (let v = Math.ceil(l / step) * step; v <= h + step * 1e-9; v += step) {
-      out.push(Number(v.toPrecision(12)));
+    // start + k·step, not v += step: a step below half an ulp of the values (0.3 vs 0.1 + 0.2)
+    // would never move v. Ticks that print alike collapse into one.
+    const start = Math.ceil(l / step) * step;
+    const out = new Set<number>();
+    for (let k = 0; k <= 10 && start + k * step <= h + step * 1e-9; k++) {
+      out.add(Number((start + k * step).toPrecision(12)));
     }
-    return out;
+    return [...out];
   };
   return { map, ticks };
 }
