@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import type { FrozenTrial, Strategy } from '@webtune/core';
+import { createStudy, type FrozenTrial, type Strategy } from '@webtune/core';
 import { type Config, createSpace, type Space } from '@webtune/space';
 import { describe, expect, it } from 'vitest';
 import { bayesian } from './bayesian.js';
+import { gradient } from './gradient.js';
+import { grid } from './grid.js';
 import { random } from './random.js';
 import { describeStrategyConformance } from './testing/conformance.js';
 
@@ -167,6 +169,22 @@ describe('bayesian', () => {
     const best = Math.max(...trials.map((t) => t.value!));
     expect(best).toBeGreaterThan(-1e-6);
   }, 30_000);
+
+  it('keeps suggesting when a finite start-up design runs out before startupTrials complete', async () => {
+    // A 2-point grid as start-up with startupTrials 4 used to return [] on the third call,
+    // which ends a study early (2 trials of the 6 asked for).
+    for (const make of [bayesian, gradient]) {
+      const study = createStudy({
+        space: { x: { type: 'float', low: 0, high: 1 } },
+        strategy: make({ ...SMALL, startup: grid({ resolution: 2 }), seed: 1 }),
+        seed: 1,
+      });
+      await study.optimize((p) => ((p.x as number) - 0.3) ** 2, { trials: 6 });
+      expect(study.trials.length, make.name).toBe(6);
+      const keys = study.trials.map((t) => String(t.params.x));
+      expect(new Set(keys).size, make.name).toBe(6);
+    }
+  });
 
   it('rejects bad options before any work, naming the option and value', () => {
     expect(() => bayesian({ acquisition: 'foo' as never })).toThrow(/bayesian\.acquisition: 'foo'/);

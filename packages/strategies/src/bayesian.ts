@@ -211,12 +211,28 @@ export function resolveStartup(
   o: BayesianOptions,
   paramCount: number,
 ): { strategy: Strategy; trials: number } {
-  const strategy =
-    typeof o.startup === 'object' ? o.startup : sobol(o.seed !== undefined ? { seed: o.seed } : {});
+  const design = () => sobol(o.seed !== undefined ? { seed: o.seed } : {});
+  const strategy = typeof o.startup === 'object' ? toppedUp(o.startup, design()) : design();
   const trials =
     o.startupTrials ??
     (typeof o.startup === 'number' ? o.startup : Math.min(10, Math.max(4, 2 * paramCount - 1)));
   return { strategy, trials };
+}
+
+/**
+ * `startup`, topped up by `fallback` once it returns fewer than asked: a finite design (grid,
+ * exhaustive) can run out before the start-up phase ends, and an empty answer would end the study.
+ */
+function toppedUp(startup: Strategy, fallback: Strategy): Strategy {
+  return {
+    name: startup.name,
+    async suggest(context) {
+      const out = await startup.suggest(context);
+      if (out.length >= context.count) return out;
+      const more = await fallback.suggest({ ...context, count: context.count - out.length });
+      return [...out, ...more];
+    },
+  };
 }
 
 /** (Re)builds the per-space cache: model encoding and, for small finite spaces, the enumeration. */
