@@ -64,6 +64,23 @@ describe('renderReport', () => {
     expect(pc).toContain('stroke-dasharray');
   });
 
+  it('plots a parameter whose own name ends in " (log)"', () => {
+    const out = renderReport({
+      direction: 'minimize',
+      space: { 'depth (log)': { type: 'int', low: 1, high: 9 } },
+      trials: [1, 5, 9].map((d, i) => ({
+        number: i,
+        params: { 'depth (log)': d },
+        value: d,
+        state: 'complete',
+      })),
+    });
+    const lines = out.match(/<polyline class="pc" data-trial="\d+" points="([^"]*)"/g)!;
+    expect(lines).toHaveLength(3);
+    // One point on the parameter's axis and one on the objective's.
+    for (const line of lines) expect(line.split(' ').length - 3).toBe(2);
+  });
+
   it('holds the intermediate curves and the trial table, escaping user text', () => {
     expect(html.match(/<polyline class="curve/g)).toHaveLength(11);
     expect(html).toContain('error: lr: boom &lt;b&gt;');

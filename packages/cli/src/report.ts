@@ -206,7 +206,10 @@ function historyChart(trials: readonly ReportTrial[], maximize: boolean): string
 }
 
 interface Axis {
+  /** The label drawn over the axis. */
   name: string;
+  /** The parameter the axis plots (undefined for the objective). */
+  param?: string;
   /** Maps a value to [0, 1] (0 = bottom); undefined when the value does not fit the axis. */
   pos: (v: unknown) => number | undefined;
   ticks: { at: number; label: string }[];
@@ -221,6 +224,7 @@ function paramAxis(name: string, def: ReportParam | undefined, seen: unknown[]):
     const at = (i: number) => (choices.length === 1 ? 0.5 : i / (choices.length - 1));
     return {
       name,
+      param: name,
       pos: (v) => {
         const i = choices.indexOf(v);
         return i < 0 ? undefined : at(i);
@@ -239,6 +243,7 @@ function paramAxis(name: string, def: ReportParam | undefined, seen: unknown[]):
     .map((t) => ({ at: s.map(t), label: fmt(t) }));
   return {
     name: log ? `${name} (log)` : name,
+    param: name,
     pos: (v) => (typeof v === 'number' ? s.map(v) : undefined),
     ticks,
   };
@@ -292,9 +297,7 @@ function parallelChart(
     .map((t) => {
       const pts: string[] = [];
       axes.forEach((axis, i) => {
-        const p = axis.pos(
-          i === axes.length - 1 ? t.value : t.params[axis.name.replace(/ \(log\)$/, '')],
-        );
+        const p = axis.pos(axis.param === undefined ? t.value : t.params[axis.param]);
         if (p !== undefined) pts.push(`${ax(i).toFixed(1)},${ay(p).toFixed(1)}`);
       });
       const dash = t.state === 'complete' ? '' : ' stroke-dasharray="4 3"';
