@@ -120,6 +120,25 @@ describe('trainModel control', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('validates a hand-built config before any work and frees everything when the data is inconsistent', async () => {
+    const before = tf.memory().numTensors;
+    const base = config({ units: 4, batchSize: 256 });
+    // batchSize 0 used to loop forever; an unknown optimiser crashed on `undefined.dispose`.
+    await expect(
+      trainModel(data, { ...base, batchSize: 0 }, { epochs: 1, seed: 0 }),
+    ).rejects.toThrow(/batchSize: must be an integer ≥ 1, got 0/);
+    await expect(
+      trainModel(data, { ...base, optimizer: 'adagrad' as never }, { epochs: 1, seed: 0 }),
+    ).rejects.toThrow(/optimizer: must be one of adam, sgd, rmsprop, got "adagrad"/);
+    // A validation part whose labels do not match its size: the model and optimiser were leaked.
+    const broken = {
+      ...data,
+      validation: { ...data.validation, labels: data.validation.labels.subarray(1) },
+    };
+    await expect(trainModel(broken, base, { epochs: 1, seed: 0 })).rejects.toThrow();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('rolls back to the best epoch before testing', async () => {
     const r = await trainModel(data, config({ learningRate: 1.0, units: 16, batchSize: 32 }), {
       epochs: 4,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@webtune/core';
 import type { DataPart, SplitDataset } from './dataset.js';
 import { HarnessError } from './errors.js';
-import { buildModel, createOptimizer, type ModelConfig } from './model.js';
+import { buildModel, createOptimizer, type ModelConfig, resolveModelConfig } from './model.js';
 
 /** Longest stretch of training without yielding to the event loop. */
 const YIELD_EVERY_MS = 50;
@@ -65,10 +65,9 @@ function disposeOptimizer(optimizer: tf.Optimizer): void {
   }
 }
 
-const toTensors = (part: DataPart, d: number): [tf.Tensor2D, tf.Tensor1D] => [
-  tf.tensor2d(part.features, [part.size, d]),
-  tf.tensor1d(part.labels, 'int32'),
-];
+/** Both tensors or (on a shape mismatch) neither: tidy frees the first if the second throws. */
+const toTensors = (part: DataPart, d: number): [tf.Tensor2D, tf.Tensor1D] =>
+  tf.tidy(() => [tf.tensor2d(part.features, [part.size, d]), tf.tensor1d(part.labels, 'int32')]);
 
 /** Throws `HarnessError` naming the field and value unless `earlyStopping` is unset or has an integer patience ≥ 1 and a finite minDelta ≥ 0. */
 export function checkEarlyStopping(earlyStopping: TrainOptions['earlyStopping']): void {
@@ -90,9 +89,14 @@ export function checkEarlyStopping(earlyStopping: TrainOptions['earlyStopping'])
  */
 export async function trainModel(
   data: SplitDataset,
-  config: ModelConfig,
+  modelConfig: ModelConfig,
   options: TrainOptions,
 ): Promise<TrainResult> {
+  // A hand-built config gets the same named errors as a trial's (batchSize 0 would never end).
+  const config = resolveModelConfig(modelConfig, {
+    trainSize: data.train.size,
+    imageShape: data.imageShape,
+  });
   const { epochs, seed } = options;
   if (!Number.isInteger(epochs) || epochs < 1) {
     throw new HarnessError(`epochs: must be an integer ≥ 1, got ${epochs}`);
@@ -108,9 +112,11 @@ export async function trainModel(
 
   const model = buildModel(config, data, initRng);
   const optimizer = createOptimizer(config);
-  const [xVal, yVal] = toTensors(data.validation, d);
+  let val: [tf.Tensor2D, tf.Tensor1D] | undefined;
   let bestWeights: tf.Tensor[] | undefined;
   try {
+    val = toTensors(data.validation, d);
+    const [xVal, yVal] = val;
     model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
     const order = Array.from({ length: n }, (_, i) => i);
     const xBatch = new Float32Array(config.batchSize * d);
@@ -192,7 +198,7 @@ export async function trainModel(
     };
   } finally {
     if (bestWeights) tf.dispose(bestWeights);
-    tf.dispose([xVal, yVal]);
+    if (val) tf.dispose(val);
     model.dispose();
     disposeOptimizer(optimizer);
   }
