@@ -81,6 +81,29 @@ export function gpuKernel(
   };
 }
 
+/**
+ * Candidates per chunk of {@link Engine.score} (a multiple of 64): at most `maxChunk`, small
+ * enough that the chunk's nPad×chunk cross-covariance and chunk×d inputs fit one storage binding
+ * (and CHUNK_BYTES), and that its dispatches stay within `maxWorkgroups` per dimension.
+ */
+export function chunkPadFor(
+  m: number,
+  nPad: number,
+  d: number,
+  maxChunk: number,
+  limits: { bindingLimit: number; maxWorkgroups: number },
+): number {
+  const budget = Math.min(limits.bindingLimit, CHUNK_BYTES);
+  const byMatrix = Math.floor(budget / (nPad * 4) / TILE) * TILE;
+  const byInputs = Math.floor(budget / (Math.max(d, 1) * 4) / TILE) * TILE;
+  // The cross-covariance dispatch has chunkPad/16 workgroups along x.
+  const byDispatch = Math.floor((limits.maxWorkgroups * 16) / TILE) * TILE;
+  return Math.max(
+    TILE,
+    Math.min(roundUp(m, TILE), byMatrix, byInputs, byDispatch, Math.floor(maxChunk / TILE) * TILE),
+  );
+}
+
 type Step =
   | { op: 'dispatch'; def: ShaderDef; slot: number; buffers: GPUBuffer[]; x: number; y: number }
   | { op: 'clear'; buffer: GPUBuffer; size: number }
@@ -375,13 +398,10 @@ export class Engine {
         `webgpu: m (${m}) candidates need ${resultBytes} bytes per result buffer, more than one storage binding allows (${this.bindingLimit})`,
       );
     }
-    const budget = Math.min(this.bindingLimit, CHUNK_BYTES);
-    const byMatrix = Math.floor(budget / (nPad * 4) / TILE) * TILE;
-    const byInputs = Math.floor(budget / (Math.max(d, 1) * 4) / TILE) * TILE;
-    const chunkPad = Math.max(
-      TILE,
-      Math.min(roundUp(m, TILE), byMatrix, byInputs, Math.floor(this.maxChunk / TILE) * TILE),
-    );
+    const chunkPad = chunkPadFor(m, nPad, d, this.maxChunk, {
+      bindingLimit: this.bindingLimit,
+      maxWorkgroups: this.device.limits.maxComputeWorkgroupsPerDimension,
+    });
     const x = this.buffer('x', 0);
     const kp = this.buffer('kp', 0);
     const linv = this.buffer('linv', nPad * nPad * 4);
