@@ -134,6 +134,13 @@ describe('createDataset', () => {
     expect(() => createDataset({ features: [[1], [2]], labels: [0, 1.5] })).toThrow(
       /dataset.labels\[1\].*1.5/,
     );
+    // 2^32 + 512 (exact in float32) used to wrap to class 512 in the Int32Array without a word.
+    for (const labels of [[0, 1, 2 ** 32 + 512], tf.tensor1d([0, 1, 2 ** 32 + 512])]) {
+      expect(() => createDataset({ features: [[1], [2], [3]], labels })).toThrow(
+        /dataset.labels\[2\]: .*got 4294967808/,
+      );
+      if (!Array.isArray(labels)) labels.dispose();
+    }
     expect(() => createDataset({ features: [[1], [2]], labels: [0, 3], numClasses: 2 })).toThrow(
       /label 3 is out of range for numClasses \(2\)/,
     );

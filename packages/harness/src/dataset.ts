@@ -89,6 +89,16 @@ function readFeatures(input: DatasetInput): { features: Float32Array; n: number;
   return { features: out, n, d };
 }
 
+/** Labels are stored as Int32: anything past 2³¹ − 1 would wrap to another class silently. */
+function checkLabel(i: number, v: unknown): asserts v is number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    throw new HarnessError(`dataset.labels[${i}]: must be an integer class index, got ${v}`);
+  }
+  if (v > 2 ** 31 - 1) {
+    throw new HarnessError(`dataset.labels[${i}]: must be a class index below 2³¹, got ${v}`);
+  }
+}
+
 function readLabels(input: DatasetInput): Int32Array {
   const l = input.labels;
   if (isTensor(l)) {
@@ -99,9 +109,7 @@ function readLabels(input: DatasetInput): Int32Array {
     const out = new Int32Array(data.length);
     for (let i = 0; i < data.length; i++) {
       const v = data[i]!;
-      if (!Number.isInteger(v)) {
-        throw new HarnessError(`dataset.labels[${i}]: must be an integer class index, got ${v}`);
-      }
+      checkLabel(i, v);
       out[i] = v;
     }
     return out;
@@ -113,9 +121,7 @@ function readLabels(input: DatasetInput): Int32Array {
   const out = new Int32Array(l.length);
   for (let i = 0; i < l.length; i++) {
     const v = l[i];
-    if (typeof v !== 'number' || !Number.isInteger(v)) {
-      throw new HarnessError(`dataset.labels[${i}]: must be an integer class index, got ${v}`);
-    }
+    checkLabel(i, v);
     out[i] = v;
   }
   return out;
