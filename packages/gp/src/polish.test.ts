@@ -97,4 +97,12 @@ describe('polishAcquisition', () => {
       /starts: length 3/,
     );
   });
+  it('returns empty results for s = 0 and still validates the acquisition', () => {
+    const r = polishAcquisition(gp, { kind: 'ei', best }, new Float64Array(0), 0);
+    expect(r.x.length).toBe(0);
+    expect(r.value.length).toBe(0);
+    expect(() =>
+      polishAcquisition(gp, { kind: 'ei', best: Number.NaN }, new Float64Array(0), 0),
+    ).toThrow(/acquisition.best/);
+  });
 });

@@ -1,4 +1,4 @@
-import { acquisitionWithGradient } from './acquisition.js';
+import { acquisitionValues, acquisitionWithGradient } from './acquisition.js';
 import { checkPoints, kernelLayout } from './kernel.js';
 import { minimizeBounded } from './lbfgsb.js';
 import { posteriorWithGradient } from './posterior.js';
@@ -54,9 +54,8 @@ export function polishAcquisition(
   }
   const held = new Uint8Array(d).fill(1);
   for (const c of layout.continuous) held[c] = options.fixed?.[c] ? 1 : 0;
-  // Validates the acquisition spec before any work.
-  const probe = posteriorWithGradient(gp, starts.subarray(0, d));
-  acquisitionWithGradient(acquisition, probe.mean, probe.variance, probe.dMean, probe.dVariance);
+  // Validates the acquisition spec before any work (also when s = 0).
+  acquisitionValues(acquisition, new Float64Array(0), new Float64Array(0));
 
   const x = new Float64Array(s * d);
   const value = new Float64Array(s);
