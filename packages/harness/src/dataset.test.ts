@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createDataset, splitDataset } from './dataset.js';
-import { DIGITS_URL, loadDigits } from './digits.js';
+import { DIGITS_URL, loadDigits, parseDigitsCsv } from './digits.js';
 import { digitsPath, loadDigitsSync } from './node.js';
 
 const digits = loadDigitsSync();
@@ -24,6 +24,15 @@ describe('digits', () => {
     for (const other of [fromBytes, fromUrl]) {
       expect(other.features).toEqual(digits.features);
       expect(other.labels).toEqual(digits.labels);
+    }
+  });
+
+  it('rejects a row whose class is not an integer instead of reading it as class 0 or truncating it', () => {
+    const pixels = Array<number>(64).fill(1).join(',');
+    for (const bad of ['x', '', '3.5']) {
+      expect(() => parseDigitsCsv(`${pixels},1\n${pixels},${bad}\n`), JSON.stringify(bad)).toThrow(
+        /digits: row 1: the class .* must be an integer/,
+      );
     }
   });
 });

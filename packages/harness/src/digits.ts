@@ -19,7 +19,15 @@ export function parseDigitsCsv(text: string): Dataset {
       throw new HarnessError(`digits: row ${i} has ${cells.length} columns, expected 65`);
     }
     for (let j = 0; j < 64; j++) features[i * 64 + j] = Number(cells[j]);
-    labels[i] = Number(cells[64]);
+    // Int32Array would store NaN as 0 and 3.5 as 3 without a word.
+    const cell = cells[64]!.trim();
+    const label = cell === '' ? Number.NaN : Number(cell);
+    if (!Number.isInteger(label)) {
+      throw new HarnessError(
+        `digits: row ${i}: the class (${JSON.stringify(cell)}) must be an integer`,
+      );
+    }
+    labels[i] = label;
   });
   return createDataset({
     features,
