@@ -3,7 +3,7 @@ import { acquisitionValues } from '../acquisition.js';
 import { createCpuBackend, scoreTopKSync, topK } from '../cpuBackend.js';
 import { conditionGP, logPosteriorObjective } from '../fit.js';
 import { checkPoints, kernelLayout, kernelMatrix, validateParams } from '../kernel.js';
-import { cholesky, JITTER_SCHEDULE } from '../linalg.js';
+import { cholesky, choleskyWithJitter, JITTER_SCHEDULE } from '../linalg.js';
 import type {
   AcquisitionSpec,
   FittedGP,
@@ -476,7 +476,9 @@ export function cpuLogMarginalLikelihood(
   theta[e] = Math.log(params.outputScale);
   theta[e + 1] = Math.log(params.noise);
   const grad = new Float64Array(obj.k);
-  if (!Number.isFinite(obj.evaluate(theta, grad))) {
+  obj.evaluate(theta, grad);
+  // Not the returned value: with noise 0 the noise prior (log σ² = −∞) makes it +∞ for any K.
+  if (!Number.isFinite(obj.lastLml())) {
     throw new Error(`logMarginalLikelihood: K (n = ${n}) is not positive definite`);
   }
   // evaluate() returns −(LML + log prior); undo the sign and the 'optuna' prior's gradient.
@@ -487,7 +489,9 @@ export function cpuLogMarginalLikelihood(
   }
   gradient[e] = -grad[e]! - (1 - params.outputScale);
   gradient[e + 1] = -grad[e + 1]! - (0.1 - 30 * params.noise);
-  return { value: obj.lastLml(), gradient, jitter: 0 };
+  // The objective adds jitter on its own when K needs it; report the same amount.
+  const jitter = choleskyWithJitter(kernelMatrix(spec, params, x, n), n, new Float64Array(n * n));
+  return { value: obj.lastLml(), gradient, jitter };
 }
 
 /** n×n Float64Array from an nPad×nPad f32 matrix; `lower` zeroes the upper triangle. */
