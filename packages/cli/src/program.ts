@@ -91,8 +91,18 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       ...(io.signal === undefined ? {} : { signal: io.signal }),
       onStart: (_study, module, budget) => {
         if (!showBar) return;
-        const size = module.space.size();
-        const total = flags.strategy === 'exhaustive' ? Math.min(budget, size) : budget;
+        const size =
+          flags.strategy === 'grid'
+            ? module.space.grid(
+                strategyOptions.resolution === undefined
+                  ? {}
+                  : { resolution: strategyOptions.resolution },
+              ).length
+            : module.space.size();
+        const total =
+          flags.strategy === 'exhaustive' || flags.strategy === 'grid'
+            ? Math.min(budget ?? size, size)
+            : (budget ?? size);
         bar = new SingleBar({
           stream: io.stderr as NodeJS.WritableStream,
           format:
@@ -168,7 +178,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
       `search strategy: ${Object.keys(STRATEGIES).join(', ')}`,
       DEFAULT_STRATEGY,
     )
-    .option('-n, --trials <n>', "trial budget (default: the module's trials export, else 100)")
+    .option(
+      '-n, --trials <n>',
+      "trial budget (default: the module's trials export, else 100; exhaustive and grid run to the end)",
+    )
     .option('--seed <s>', 'seed of every random choice (default 0)')
     .option('-c, --concurrency <k>', 'trials in flight at once (default 1)')
     .option('--timeout <sec>', 'stop after this many seconds')

@@ -41,6 +41,21 @@ describe('runStudyModule', () => {
     expect(study.trials).toHaveLength(7);
   });
 
+  it('runs exhaustive and grid to the end when neither the module nor the options give a budget', async () => {
+    const path = join(dir, 'wide.mjs');
+    writeFileSync(
+      path,
+      `export const space = { x: { type: 'int', low: 0, high: 149 } };
+       export const objective = ({ x }) => (x - 120) ** 2;`,
+    );
+    const all = await runStudyModule(path, { strategy: 'exhaustive' });
+    expect(all.trials).toHaveLength(150);
+    expect(all.bestTrial?.params).toEqual({ x: 120 });
+    const capped = await runStudyModule(path, { strategy: 'exhaustive', trials: 20 });
+    expect(capped.trials).toHaveLength(20);
+    expect((await runStudyModule(path, { strategy: 'random' })).trials).toHaveLength(100);
+  });
+
   it('maximises when the module says so', async () => {
     const path = join(dir, 'max.mjs');
     writeFileSync(

@@ -9,7 +9,10 @@ export interface RunOptions {
   strategy?: string;
   /** Options for the strategy (`resolution`, `shuffle`, and the model options of bayesian/gradient). */
   strategyOptions?: StrategyFlags;
-  /** Trial budget. Default: the module's `trials` export, else 100. Exhaustive and grid stop earlier when done. */
+  /**
+   * Trial budget. Default: the module's `trials` export, else 100 — except for strategies that end
+   * by themselves (exhaustive, grid), which then run to the end.
+   */
   trials?: number;
   /** The study's seed. Default 0. */
   seed?: number;
@@ -21,7 +24,7 @@ export interface RunOptions {
   /** Directory the module path is resolved against. Default `process.cwd()`. */
   cwd?: string;
   /** Called once the study is created, before the first trial (e.g. to start a progress bar). */
-  onStart?: (study: Study, module: StudyModule, budget: number) => void;
+  onStart?: (study: Study, module: StudyModule, budget: number | undefined) => void;
   onTrialComplete?: (trial: FrozenTrial, study: Study) => void;
 }
 
@@ -39,7 +42,7 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
   // Build the strategy first: bad options fail before the module (and any work in it) loads.
   const strategy = createStrategy(strategyName, options.strategyOptions ?? {});
   const module = await loadStudyModule(path, options.cwd);
-  const budget = options.trials ?? module.trials ?? DEFAULT_TRIALS;
+  const budget = options.trials ?? module.trials ?? (strategy.finite ? undefined : DEFAULT_TRIALS);
   const study = createStudy({
     space: module.space,
     strategy,
@@ -49,7 +52,7 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
   options.onStart?.(study, module, budget);
   try {
     await study.optimize(module.objective, {
-      trials: budget,
+      ...(budget === undefined ? {} : { trials: budget }),
       concurrency: options.concurrency ?? 1,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
