@@ -112,6 +112,13 @@ function checkK(k: number, m: number): void {
   }
 }
 
+/** Throws naming the first non-finite entry among the first `len` of `values`. */
+function checkFinite(name: string, values: Float64Array, len: number): void {
+  for (let i = 0; i < len; i++) {
+    if (!Number.isFinite(values[i]!)) throw new Error(`${name}[${i}]: ${values[i]} must be finite`);
+  }
+}
+
 function padded(src: Float64Array, n: number, nPad: number, identity: boolean): Float32Array {
   const out = new Float32Array(nPad * nPad);
   for (let i = 0; i < n; i++) {
@@ -322,6 +329,8 @@ export async function createWebGPUBackend(
       checkPoints('xc', xc, m, spec.d);
       checkK(k, m);
       if (ys.length < n) throw new Error(`ys: length ${ys.length} must be ≥ n (${n})`);
+      checkFinite('ys', ys, n);
+      checkFinite('x', x, n * spec.d);
       acquisitionValues(acquisition, new Float64Array(0), new Float64Array(0));
       const onCpu = () => {
         const gp = conditionGP(spec, params, x, n, ys, 0, 1);
@@ -351,6 +360,8 @@ export async function createWebGPUBackend(
       checkPoints('x', x, n, spec.d);
       if (!Number.isInteger(n) || n < 1) throw new Error(`n: ${n} must be an integer ≥ 1`);
       if (ys.length < n) throw new Error(`ys: length ${ys.length} must be ≥ n (${n})`);
+      checkFinite('ys', ys, n);
+      checkFinite('x', x, n * spec.d);
       const { e } = layout;
       return guarded(
         async () => {

@@ -5,13 +5,14 @@ import { fitGP } from '../fit.js';
 import { mulberry32 } from '../random.js';
 import type { AcquisitionSpec } from '../types.js';
 import { createWebGPUBackend, type WebGPUSurrogateBackend } from './backend.js';
+import { problem } from './conformance.js';
 
 const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 if (!process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER)) {
   process.env.VK_ICD_FILENAMES = SWIFTSHADER;
 }
 
-describe('webgpu scoreTopK: candidates whose acquisition is NaN', () => {
+describe('webgpu: non-finite values', () => {
   let gpu: WebGPUSurrogateBackend | undefined;
   beforeAll(async () => {
     gpu = await createWebGPUBackend();
@@ -40,4 +41,16 @@ describe('webgpu scoreTopK: candidates whose acquisition is NaN', () => {
     expect(got.index.at(-1)).toBe(3);
     expect(got.value.at(-1)).toBe(Number.NEGATIVE_INFINITY);
   }, 120_000);
+  it('conditionAndScoreTopK and logMarginalLikelihood reject non-finite ys before any work', async () => {
+    const p = problem(5, 'rbf', 6, 2, 16);
+    const ys = Float64Array.from(p.ys);
+    ys[1] = Number.NaN;
+    const acq: AcquisitionSpec = { kind: 'ucb', best: 0 };
+    await expect(async () =>
+      gpu!.conditionAndScoreTopK(p.spec, p.params, p.x, ys, p.n, p.xc, p.m, acq, 1),
+    ).rejects.toThrow('ys[1]: NaN must be finite');
+    await expect(async () =>
+      gpu!.logMarginalLikelihood(p.spec, p.params, p.x, ys, p.n),
+    ).rejects.toThrow('ys[1]: NaN must be finite');
+  }, 60_000);
 });
