@@ -224,3 +224,12 @@ describe('conditionGP', () => {
     );
   });
 });
+
+describe('standardize', () => {
+  it('rejects a y shorter than n and a bad n instead of padding with the worst value', () => {
+    expect(() => standardize(Float64Array.of(1, 2), 3)).toThrow('y: length 2 must be ≥ n (3)');
+    expect(() => standardize(Float64Array.of(1, 2), 1.5)).toThrow(
+      'standardize: n (1.5) must be an integer ≥ 1',
+    );
+  });
+});

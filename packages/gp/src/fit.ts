@@ -76,12 +76,17 @@ export interface FitOptions {
  * Standardises y: non-finite values (failed trials, ±∞) are replaced first — NaN and +∞ by the
  * worst (largest) finite value, −∞ by the best (smallest) — then y_std = (y − mean)/std, with
  * std = 1 when y is constant or n = 1. Safe for |y| up to the largest double.
- * @throws when no value is finite.
+ * @throws when n is not an integer ≥ 1, y holds fewer than n values, or no value is finite.
  */
 export function standardize(
   y: Float64Array,
   n: number,
 ): { ys: Float64Array; mean: number; std: number } {
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`standardize: n (${n}) must be an integer ≥ 1`);
+  if (!(y instanceof Float64Array) || y.length < n) {
+    throw new Error(`y: length ${y?.length} must be ≥ n (${n})`);
+  }
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
