@@ -56,6 +56,32 @@ export function decimals(x: number): number {
   return Math.max(0, frac - exponent);
 }
 
+/**
+ * The values of a stepped parameter (an int, or a float with step): `n` of them, value k is
+ * low + k·step printed to the decimals of low and step (0.1·3 → 0.3), the last exactly `high`;
+ * `indexOf(v)` is k for an exact member, else −1. Strategies that work on step indices use this to
+ * produce exactly the values the space does.
+ */
+export function steppedValues(
+  type: 'float' | 'int',
+  low: number,
+  high: number,
+  step: number,
+): { n: number; valueAt(k: number): number; indexOf(v: number): number } {
+  const n = Math.round((high - low) / step) + 1;
+  const places = Math.min(100, Math.max(decimals(low), decimals(step)));
+  const valueAt = (k: number): number => {
+    if (k === n - 1) return high;
+    const v = low + k * step;
+    return type === 'int' ? v : Number(v.toFixed(places));
+  };
+  const indexOf = (v: number): number => {
+    const k = Math.round((v - low) / step);
+    return k >= 0 && k < n && valueAt(k) === v ? k : -1;
+  };
+  return { n, valueAt, indexOf };
+}
+
 const clamp = (x: number, lo: number, hi: number): number => Math.min(Math.max(x, lo), hi);
 
 /** Rounds to 12 significant digits so grid points print as 0.001, not 0.0010000000000000002. */
@@ -292,17 +318,7 @@ function discrete(
   step: number,
   log: boolean,
 ): ParamModel {
-  const n = Math.round((high - low) / step) + 1;
-  const places = Math.min(100, Math.max(decimals(low), decimals(step)));
-  const valueAt = (k: number): number => {
-    if (k === n - 1) return high;
-    const v = low + k * step;
-    return type === 'int' ? v : Number(v.toFixed(places));
-  };
-  const indexOf = (v: number): number => {
-    const k = Math.round((v - low) / step);
-    return k >= 0 && k < n && valueAt(k) === v ? k : -1;
-  };
+  const { n, valueAt, indexOf } = steppedValues(type, low, high, step);
   // int log: the ints widened by ±0.5 in log space, so each int owns its share of the log range.
   const la = log ? Math.log(low - 0.5) : 0;
   const lb = log ? Math.log(high + 0.5) : 0;

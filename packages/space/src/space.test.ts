@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { categorical, float, int, space } from './builder.js';
 import { SpaceError } from './errors.js';
+import { steppedValues } from './params.js';
 import { createSpace, explainNonMember, fromJSON, isSpace } from './space.js';
 import type { Config, RandomSource, SpaceJSON } from './types.js';
 
@@ -525,5 +526,23 @@ describe('contains, key', () => {
       '{"lr":0.01,"h":128,"m":0.3,"opt":"adam"}',
     );
     expect(explainNonMember(s, good)).toBeUndefined();
+  });
+});
+
+describe('steppedValues', () => {
+  it('gives the exact decimals the space prints, the last value exactly high, and indices back', () => {
+    const s = steppedValues('float', 0, 0.99, 0.11);
+    expect(s.n).toBe(10);
+    expect(s.valueAt(3)).toBe(0.33);
+    expect(s.valueAt(9)).toBe(0.99);
+    expect(s.indexOf(0.33)).toBe(3);
+    expect(s.indexOf(0.11 * 3)).toBe(-1);
+    const space = createSpace({ x: { type: 'float', low: 0, high: 0.99, step: 0.11 } });
+    const values = space.enumerate().map((c) => c.x);
+    expect(values).toEqual(Array.from({ length: s.n }, (_, k) => s.valueAt(k)));
+    const ints = steppedValues('int', 64, 512, 64);
+    expect([ints.n, ints.valueAt(2), ints.indexOf(512), ints.indexOf(100)]).toEqual([
+      8, 192, 7, -1,
+    ]);
   });
 });

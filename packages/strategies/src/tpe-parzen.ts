@@ -1,5 +1,5 @@
 import type { Rng } from '@webtune/core';
-import type { ParamJSON, ParamValue } from '@webtune/space';
+import { type ParamJSON, type ParamValue, steppedValues } from '@webtune/space';
 import { LOG_SQRT_2PI, logGaussMass, logSumExp } from './tpe-math.js';
 
 /**
@@ -38,17 +38,6 @@ export interface CategoricalDim {
   readonly choices: readonly ParamValue[];
   value(internal: number): ParamValue;
   parse(v: ParamValue): number | undefined;
-}
-
-/** Number of decimal places in the shortest printed form of x (as the space prints stepped floats). */
-function decimals(x: number): number {
-  const s = String(Math.abs(x));
-  const e = s.indexOf('e');
-  const mantissa = e < 0 ? s : s.slice(0, e);
-  const exponent = e < 0 ? 0 : Number(s.slice(e + 1));
-  const dot = mantissa.indexOf('.');
-  const frac = dot < 0 ? 0 : mantissa.length - dot - 1;
-  return Math.max(0, frac - exponent);
 }
 
 const clamp = (x: number, lo: number, hi: number): number => Math.min(Math.max(x, lo), hi);
@@ -110,13 +99,7 @@ export function tpeDim(name: string, json: ParamJSON): TpeDim | undefined {
         typeof v === 'number' && Number.isInteger(v) && v >= low && v <= high ? v - low : undefined,
     };
   }
-  const n = Math.round((high - low) / step) + 1;
-  const places = Math.min(100, Math.max(decimals(low), decimals(step)));
-  const valueAt = (k: number): number => {
-    if (k === n - 1) return high;
-    const v = low + k * step;
-    return json.type === 'int' ? v : Number(v.toFixed(places));
-  };
+  const { n, valueAt, indexOf } = steppedValues(json.type, low, high, step);
   return {
     kind: 'numeric',
     name,
@@ -128,9 +111,8 @@ export function tpeDim(name: string, json: ParamJSON): TpeDim | undefined {
     internal: (x) => clamp(Math.round((x - low) / step), 0, n - 1),
     value: valueAt,
     parse: (v) => {
-      if (typeof v !== 'number') return undefined;
-      const k = Math.round((v - low) / step);
-      return k >= 0 && k < n && valueAt(k) === v ? k : undefined;
+      const k = typeof v === 'number' ? indexOf(v) : -1;
+      return k >= 0 ? k : undefined;
     },
   };
 }
