@@ -536,7 +536,10 @@ describe('steppedValues', () => {
     expect(s.valueAt(3)).toBe(0.33);
     expect(s.valueAt(9)).toBe(0.99);
     expect(s.indexOf(0.33)).toBe(3);
-    expect(s.indexOf(0.11 * 3)).toBe(-1);
+    const tenths = steppedValues('float', 0, 1, 0.1);
+    expect(tenths.valueAt(3)).toBe(0.3);
+    expect(tenths.indexOf(0.3)).toBe(3);
+    expect(tenths.indexOf(0.1 * 3)).toBe(-1);
     const space = createSpace({ x: { type: 'float', low: 0, high: 0.99, step: 0.11 } });
     const values = space.enumerate().map((c) => c.x);
     expect(values).toEqual(Array.from({ length: s.n }, (_, k) => s.valueAt(k)));
