@@ -185,6 +185,9 @@ export async function createWebGPUBackend(
       const validation = await device.popErrorScope();
       const oom = await device.popErrorScope();
       const err = validation ?? oom;
+      // A failed call may have recorded the model's upload (L⁻¹) without submitting it: load it
+      // afresh next time rather than trust buffers that were never written.
+      if (err || result.failure !== undefined) model = undefined;
       // A GPU validation message explains a failed readback better than the readback's error.
       if (err && !lost) throw new Error(`webgpu: ${err.message}`);
       if (result.failure !== undefined) throw result.failure;
