@@ -381,6 +381,20 @@ describe('size, enumerate, grid', () => {
     expect(values('m')).not.toContain(0.30000000000000004);
   });
 
+  it('grid keeps the parent values a condition names, even where thinning would skip them', () => {
+    const s = createSpace({
+      n: { type: 'int', low: 1, high: 5 },
+      extra: { type: 'categorical', choices: ['a', 'b'], when: { n: [2] } },
+    });
+    const g = s.grid({ resolution: 2 });
+    expect([...new Set(g.map((c) => c.n))]).toEqual([1, 2, 5]);
+    expect(g.filter((c) => 'extra' in c)).toEqual([
+      { n: 2, extra: 'a' },
+      { n: 2, extra: 'b' },
+    ]);
+    for (const c of g) expect(s.contains(c)).toBe(true);
+  });
+
   it('grid respects conditions and validates the resolution', () => {
     const s = createSpace({
       opt: { type: 'categorical', choices: ['adam', 'sgd'] },

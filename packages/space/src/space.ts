@@ -447,6 +447,16 @@ function buildSpace(
         );
       }
       const lists = new Map(models.map((m) => [m.name, m.gridValues(per(m.name))]));
+      // Thinning a parent must not drop a conditional branch: keep every value a condition names.
+      for (const m of models) {
+        for (const [parent, values] of m.when) {
+          const list = lists.get(parent)!;
+          const missing = values.filter((v) => !list.includes(v));
+          if (missing.length === 0) continue;
+          list.push(...missing);
+          if (list.every((v) => typeof v === 'number')) (list as number[]).sort((a, b) => a - b);
+        }
+      }
       guardSize(lists, 'grid');
       return product(lists);
     },
