@@ -153,6 +153,13 @@ describe('createDataset', () => {
     expect(() => createDataset({ features: [[1], [2]], labels: [0, 3], numClasses: 2 })).toThrow(
       /label 3 is out of range for numClasses \(2\)/,
     );
+    // Labels that are not class indices (1e9) used to build a 10⁹-way split and hang.
+    expect(() => createDataset({ features: [[1], [2], [3]], labels: [0, 1, 1e9] })).toThrow(
+      'dataset.numClasses: 1000000001 classes (from label 1000000000) for 3 examples; labels must be class indices 0..k−1',
+    );
+    expect(() => createDataset({ features: [[1], [2]], labels: [0, 1], numClasses: 50 })).toThrow(
+      'dataset.numClasses: 50 classes for 2 examples',
+    );
     expect(() => createDataset({ features: new Float32Array(4), labels: [0, 1] })).toThrow(
       /dataset.numFeatures/,
     );

@@ -169,6 +169,11 @@ export function createDataset(input: DatasetInput): Dataset {
       `dataset.labels: only one class (${labels[0]}) is present; classification needs at least 2`,
     );
   }
+  if (numClasses > n) {
+    throw new HarnessError(
+      `dataset.numClasses: ${numClasses} classes${input.numClasses === undefined ? ` (from label ${maxLabel})` : ''} for ${n} examples; labels must be class indices 0..k−1`,
+    );
+  }
   if (input.imageShape) {
     const [h, w] = input.imageShape;
     if (!Number.isInteger(h) || !Number.isInteger(w) || h * w !== d) {
