@@ -33,9 +33,8 @@ import {
 import { sobol } from './sobolStrategy.js';
 
 /** Options of {@link bayesian}; every field has a default. */
-export interface BayesianOptions {
-  /** Acquisition function maximised to pick the next configuration. Default 'logEI'. */
-  acquisition?: AcquisitionKind;
+/** Options every GP-model strategy (`bayesian()`, `gradient()`) shares; every field has a default. */
+export interface ModelOptions {
   /** GP kernel (with ARD lengthscales). Default 'matern52'. */
   kernel?: KernelKind;
   /**
@@ -52,15 +51,6 @@ export interface BayesianOptions {
    * ARD fit settle on one basin too early (Hartmann-6 needs 10).
    */
   startupTrials?: number;
-  /** Quasi-random candidates scored per suggestion. Default max(2048, 256·D), D = encoded dims. */
-  candidates?: number;
-  /** Candidates drawn around the best configurations so far. Default max(512, 64·D). */
-  localCandidates?: number;
-  /** Best candidates polished by gradient and local search. Default 8. */
-  restarts?: number;
-  /** Exploration weight β of 'ucb' (default 4) and margin ξ of the improvement acquisitions (default 0). */
-  beta?: number;
-  xi?: number;
   /** Where candidates are scored. Default 'cpu'. */
   backend?: BackendChoice;
   /** A ready scoring backend (e.g. a WebGPU one sharing TF.js's device); overrides `backend`. */
@@ -83,10 +73,25 @@ export interface BayesianOptions {
   deterministic?: boolean;
   /** Treat categoricals with monotonic numeric choices as ordered (one GP dimension). Default true. */
   ordinal?: boolean;
-  /** Finite spaces up to this size are scored exhaustively over untried configurations. Default 20000. */
-  maxEnumerate?: number;
   /** Seed of the strategy's random stream; default: the study's seed. */
   seed?: number;
+}
+
+/** Options of {@link bayesian}: the shared {@link ModelOptions} plus the acquisition's. */
+export interface BayesianOptions extends ModelOptions {
+  /** Acquisition function maximised to pick the next configuration. Default 'logEI'. */
+  acquisition?: AcquisitionKind;
+  /** Quasi-random candidates scored per suggestion. Default max(2048, 256·D), D = encoded dims. */
+  candidates?: number;
+  /** Candidates drawn around the best configurations so far. Default max(512, 64·D). */
+  localCandidates?: number;
+  /** Best candidates polished by gradient and local search. Default 8. */
+  restarts?: number;
+  /** Exploration weight β of 'ucb' (default 4) and margin ξ of the improvement acquisitions (default 0). */
+  beta?: number;
+  xi?: number;
+  /** Finite spaces up to this size are scored exhaustively over untried configurations. Default 20000. */
+  maxEnumerate?: number;
 }
 
 /** What a model-based strategy keeps between suggestions. */

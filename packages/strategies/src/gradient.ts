@@ -1,6 +1,6 @@
 import type { Strategy, SuggestContext } from '@webtune/core';
 import { createRng } from '@webtune/core';
-import type { FittedGP, KernelKind, SurrogateBackend } from '@webtune/gp';
+import type { FittedGP, SurrogateBackend } from '@webtune/gp';
 import { posterior, posteriorWithGradient } from '@webtune/gp';
 import type { Config } from '@webtune/space';
 import {
@@ -12,19 +12,17 @@ import {
   type PointObjective,
 } from './acqopt.js';
 import {
-  type BackendChoice,
   believe,
   type Conditioned,
   conditioned,
-  type FitOptions,
   fitModel,
-  type OutputWarpChoice,
   readHistory,
   resolveBackend,
 } from './acqopt-model.js';
 import {
   ensureEncoding,
   fitOptions,
+  type ModelOptions,
   type ModelState,
   resolveStartup,
   startupSuggest,
@@ -32,14 +30,8 @@ import {
 } from './bayesian.js';
 import { createSobol } from './sobol.js';
 
-/** Options of {@link gradient}; every field has a default. */
-export interface GradientOptions {
-  /** GP kernel. Default 'matern52'. */
-  kernel?: KernelKind;
-  /** Start-up design, as in `bayesian()`: a strategy (default `sobol()`) or a number of trials. */
-  startup?: Strategy | number;
-  /** Completed trials before the descent takes over. Default min(10, max(4, 2p − 1)) for p parameters. */
-  startupTrials?: number;
+/** Options of {@link gradient}: the shared {@link ModelOptions} (kernel, start-up, fit, backend …) plus the descent's. */
+export interface GradientOptions extends ModelOptions {
   /** Starting points from the best completed trials. Default 3. */
   bestStarts?: number;
   /** Extra quasi-random starting points. Default 2. */
@@ -59,18 +51,6 @@ export interface GradientOptions {
    * the strategy takes one exploratory step (maximises UCB) instead. Default 1e-4.
    */
   minDistance?: number;
-  /** Where exploratory UCB candidates are scored. Default 'cpu'. */
-  backend?: BackendChoice;
-  surrogateBackend?: SurrogateBackend;
-  fit?: FitOptions;
-  /** Transform of the observed values before the GP sees them, as in `bayesian()`. Default 'auto'. */
-  outputWarp?: OutputWarpChoice;
-  /** The objective is noise-free: the GP interpolates, as in `bayesian()`. Default false. */
-  deterministic?: boolean;
-  /** Treat categoricals with monotonic numeric choices as ordered. Default true. */
-  ordinal?: boolean;
-  /** Seed of the strategy's random stream; default: the study's seed. */
-  seed?: number;
 }
 
 /**

@@ -4,7 +4,7 @@ export {
   type ModelEncoding,
 } from './acqopt.js';
 export type { BackendChoice, FitOptions as ModelFitOptions } from './acqopt-model.js';
-export { type BayesianOptions, bayesian } from './bayesian.js';
+export { type BayesianOptions, bayesian, type ModelOptions } from './bayesian.js';
 export { type ExhaustiveOptions, exhaustive } from './exhaustive.js';
 export { type GradientOptions, gradient } from './gradient.js';
 export { type GridOptions, grid } from './grid.js';
