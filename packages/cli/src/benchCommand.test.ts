@@ -4,21 +4,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from './program.js';
+import { sink } from './testSink.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
-
-function sink() {
-  let text = '';
-  return {
-    write: (s: string) => {
-      text += s;
-      return true;
-    },
-    get text() {
-      return text;
-    },
-  };
-}
 
 describe('webtune bench quality', () => {
   it('runs each problem × strategy × seed and writes JSON and Markdown', async () => {

@@ -7,22 +7,10 @@ import { main } from './program.js';
 import { runStudyModule } from './run.js';
 import { createStrategy, STRATEGIES } from './strategies.js';
 import { loadStudyModule } from './studyModule.js';
+import { sink } from './testSink.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 const dir = mkdtempSync(join(tmpdir(), 'webtune-run-'));
-
-function sink() {
-  let text = '';
-  return {
-    write: (s: string) => {
-      text += s;
-      return true;
-    },
-    get text() {
-      return text;
-    },
-  };
-}
 
 describe('runStudyModule', () => {
   it('runs a module relative to cwd and returns the study', async () => {
