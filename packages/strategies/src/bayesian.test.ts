@@ -7,6 +7,13 @@ import { gradient } from './gradient.js';
 import { grid } from './grid.js';
 import { random } from './random.js';
 import { describeStrategyConformance } from './testing/conformance.js';
+import {
+  BRANIN as BRANIN_JSON,
+  BRANIN_MIN,
+  branin,
+  SEED_GRID as SEED_GRID_JSON,
+  seedGrid,
+} from './testProblems.js';
 
 /** Small pools keep the conformance runs fast; the behaviour tests below use the defaults. */
 const SMALL = { candidates: 256, localCandidates: 64, restarts: 2, startupTrials: 4 } as const;
@@ -17,36 +24,8 @@ describeStrategyConformance(
   { budget: 12, timeout: 60_000 },
 );
 
-const BRANIN = createSpace({
-  x1: { type: 'float', low: -5, high: 10 },
-  x2: { type: 'float', low: 0, high: 15 },
-});
-const BRANIN_MIN = 5 / (4 * Math.PI);
-function branin({ x1, x2 }: Config): number {
-  const a = x1 as number;
-  const b = x2 as number;
-  const q = b - (5.1 / (4 * Math.PI ** 2)) * a * a + (5 / Math.PI) * a - 6;
-  return q * q + 10 * (1 - 1 / (8 * Math.PI)) * Math.cos(a) + 10;
-}
-
-const SEED_GRID = createSpace({
-  lr: { type: 'categorical', choices: [0.001, 0.01, 0.1, 1] },
-  batch: { type: 'categorical', choices: [32, 64, 128, 256] },
-  hidden: { type: 'categorical', choices: [64, 128, 256, 512] },
-});
-function seedGrid({ lr, batch, hidden }: Config): number {
-  const u = Math.log10(lr as number);
-  const v = Math.log2((batch as number) / 32);
-  const w = Math.log2((hidden as number) / 64);
-  const du = u - (-2.3 + 0.35 * v);
-  const dw = w - 2.3;
-  const loss =
-    lr === 1 && (batch as number) <= 64
-      ? // biome-ignore lint/suspicious/noApproximativeNumericConstant: the protocol's value
-        2.303
-      : 0.1 + 0.08 * du * du + 0.03 * dw * dw + 0.012 * v + 0.01 * du * dw;
-  return loss + 0.003 * Math.sin(1.7 + 2.1 * u + 3.3 * v + 5.9 * w);
-}
+const BRANIN = createSpace(BRANIN_JSON);
+const SEED_GRID = createSpace(SEED_GRID_JSON);
 
 function trial(number: number, params: Config, value?: number): FrozenTrial {
   return {
