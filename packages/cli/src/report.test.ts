@@ -95,6 +95,58 @@ describe('renderReport', () => {
     expect(data.trials).toHaveLength(12);
   });
 
+  it('ranks the parameters in an importance bar chart (lr decides whether a trial collapses)', () => {
+    const imp = html.match(/<section class="chart" id="importance">[\s\S]*?<\/section>/)![0];
+    const bars = [
+      ...imp.matchAll(
+        /<g class="imp" data-param="([^"]+)">[\s\S]*?width="([\d.]+)"[\s\S]*?>([\d.]+)<\/text><\/g>/g,
+      ),
+    ];
+    expect(bars.map((b) => b[1]).sort()).toEqual(['batch', 'hidden', 'lr', 'optimizer']);
+    expect(bars[0]![1]).toBe('lr');
+    const shares = bars.map((b) => Number(b[3]));
+    expect(shares[0]).toBeGreaterThan(0.5);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
+    const widths = bars.map((b) => Number(b[2]));
+    expect(widths).toEqual([...widths].sort((a, b) => b - a));
+    expect(imp).toContain('GP fitted to the 10 complete trials');
+    expect(imp).toMatch(
+      /<title>lr: importance [\d.]+, first-order [\d.e-]+, total [\d.e-]+<\/title>/,
+    );
+  });
+
+  it('fits the importance on at most 300 complete trials, spread over the study', () => {
+    const out = renderReport({
+      direction: 'minimize',
+      space: { x: { type: 'float', low: 0, high: 1 }, y: { type: 'float', low: 0, high: 1 } },
+      trials: Array.from({ length: 450 }, (_, i) => {
+        const x = (i * 0.618034) % 1;
+        const y = (i * 0.414214) % 1;
+        return { number: i, params: { x, y }, value: Math.sin(6 * x) + 0.1 * y, state: 'complete' };
+      }),
+    });
+    const imp = out.match(/<section class="chart" id="importance">[\s\S]*?<\/section>/)![0];
+    expect(imp).toContain('GP fitted to 300 of the 450 complete trials (evenly by number)');
+    expect(imp.indexOf('data-param="x"')).toBeLessThan(imp.indexOf('data-param="y"'));
+  });
+
+  it('skips the importance chart with one line when it cannot be computed', () => {
+    const section = (out: string) =>
+      out.match(/<section class="chart" id="importance">[\s\S]*?<\/section>/)![0];
+    const one = sampleStudy();
+    one.trials = one.trials.slice(0, 1);
+    expect(section(renderReport(one))).toBe(
+      '<section class="chart" id="importance"><h2>Importance</h2><p class="note">Needs at least 2 complete trials (this study has 1).</p></section>',
+    );
+    const noSpace = { ...sampleStudy(), space: undefined };
+    expect(section(renderReport(noSpace))).toContain('The study JSON holds no space to sample.');
+    const flat = sampleStudy();
+    flat.trials = flat.trials.map((t) => ({ ...t, value: t.state === 'failed' ? undefined : 0.5 }));
+    expect(section(renderReport(flat))).toContain(
+      'Not computed: paramImportances: all 10 complete trials have the target 0.5',
+    );
+  });
+
   it('copes with a study where nothing completed', () => {
     const out = renderReport({
       direction: 'minimize',
@@ -155,10 +207,11 @@ describe('renderReport', () => {
             return [box.width, box.height];
           }),
         );
-        expect(sizes).toHaveLength(3);
+        // history, parallel coordinates, intermediate values, importance (4 bars: shorter).
+        expect(sizes).toHaveLength(4);
         for (const [w, h] of sizes) {
           expect(w).toBeGreaterThan(500);
-          expect(h).toBeGreaterThan(200);
+          expect(h).toBeGreaterThan(100);
         }
         expect(requests).toEqual([]);
       } finally {

@@ -1,3 +1,6 @@
+import { paramImportances } from '@webtune/analysis';
+import type { SpaceJSON } from '@webtune/space';
+
 /** One trial as the study JSON holds it. */
 export interface ReportTrial {
   number: number;
@@ -369,6 +372,71 @@ function intermediateChart(trials: readonly ReportTrial[]): string {
   );
 }
 
+/** Complete trials above this are thinned (evenly by trial number) before the importance fit, which is O(n³). */
+const IMPORTANCE_MAX_TRIALS = 300;
+
+/**
+ * Horizontal bars of each parameter's importance (first-order Sobol index of a GP fitted to the
+ * complete trials, normalised to sum 1; @webtune/analysis), most important on top. Needs the
+ * space and ≥ 2 complete trials; otherwise, or when the analysis refuses the data, one line saying why.
+ */
+function importanceChart(
+  trials: readonly ReportTrial[],
+  space: Record<string, ReportParam> | undefined,
+): string {
+  const skip = (why: string) =>
+    `<section class="chart" id="importance"><h2>Importance</h2><p class="note">${esc(why)}</p></section>`;
+  const complete = trials
+    .filter((t) => t.state === 'complete' && finiteValue(t))
+    .sort((a, b) => a.number - b.number);
+  if (complete.length < 2) {
+    return skip(`Needs at least 2 complete trials (this study has ${complete.length}).`);
+  }
+  if (space === undefined) return skip('The study JSON holds no space to sample.');
+  const stride = Math.max(1, complete.length / IMPORTANCE_MAX_TRIALS);
+  const used =
+    stride > 1
+      ? Array.from({ length: IMPORTANCE_MAX_TRIALS }, (_, i) => complete[Math.floor(i * stride)]!)
+      : complete;
+  let ranked: ReturnType<typeof paramImportances>;
+  try {
+    ranked = paramImportances(used, space as unknown as SpaceJSON);
+  } catch (e) {
+    return skip(`Not computed: ${(e as Error).message}`);
+  }
+  const row = 30;
+  const [left, right, top] = [170, WIDTH - 80, 14];
+  const bottom = top + ranked.length * row;
+  const H = bottom + 40;
+  const xs = scale(0, 1, left, right);
+  let out = xs
+    .ticks()
+    .map(
+      (t) =>
+        `<line x1="${xs.map(t)}" x2="${xs.map(t)}" y1="${top}" y2="${bottom}" class="grid"/><text x="${xs.map(t)}" y="${bottom + 16}" text-anchor="middle">${esc(fmt(t))}</text>`,
+    )
+    .join('');
+  out += ranked
+    .map((p, i) => {
+      const y = top + i * row;
+      const w = xs.map(p.importance) - left;
+      return `<g class="imp" data-param="${esc(p.name)}"><text x="${left - 8}" y="${y + row / 2 + 4}" text-anchor="end" class="label">${esc(p.name)}</text><rect x="${left}" y="${y + 5}" width="${w.toFixed(1)}" height="${row - 10}" fill="${color(p.importance)}"><title>${esc(p.name)}: importance ${esc(fmt(p.importance))}, first-order ${esc(fmt(p.first))}, total ${esc(fmt(p.total))}</title></rect><text x="${left + w + 6}" y="${y + row / 2 + 4}">${esc(p.importance.toFixed(3))}</text></g>`;
+    })
+    .join('');
+  out += `<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" class="axis"/><text x="${(left + right) / 2}" y="${H - 6}" text-anchor="middle" class="label">importance (share of the variance explained alone, sums to 1)</text>`;
+  const of =
+    used.length < complete.length
+      ? `${used.length} of the ${complete.length} complete trials (evenly by number)`
+      : `the ${complete.length} complete trials`;
+  return frame(
+    'importance',
+    'Importance',
+    H,
+    out,
+    `fANOVA of a GP fitted to ${of}: each parameter's first-order Sobol index, normalised; hover for the total index (with interactions).`,
+  );
+}
+
 function trialTable(trials: readonly ReportTrial[], best: ReportTrial | undefined): string {
   const params: string[] = [];
   const attrs: string[] = [];
@@ -414,7 +482,8 @@ th{background:#fafafa;position:sticky;top:0}tr.best td{background:#fff7d6;font-w
 /**
  * A self-contained HTML report of a study (inline CSS and SVG, no executable script, nothing fetched when
  * viewed): summary cards, optimisation history with best-so-far, parallel coordinates, intermediate
- * values when trials reported any, and a table of every trial with its user attributes.
+ * values when trials reported any, parameter importance (or a line saying why not), and a table of
+ * every trial with its user attributes.
  */
 export function renderReport(result: StudyJSON): string {
   const maximize = result.direction === 'maximize';
@@ -457,6 +526,7 @@ ${best ? `<p>Best configuration: ${bestAttrs}</p>` : '<p>No trial completed.</p>
 ${historyChart(trials, maximize)}
 ${parallelChart(trials, space, maximize)}
 ${intermediateChart(trials)}
+${importanceChart(trials, space)}
 ${trialTable(trials, best)}
 <script type="application/json" id="study-data">${JSON.stringify(result).replace(/</g, '\\u003c')}</script>
 </body></html>
