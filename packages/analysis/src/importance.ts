@@ -140,18 +140,18 @@ export function paramImportances<T extends ImportanceTrial>(
   const x = new Float64Array(n * D);
   const y = new Float64Array(n);
   complete.forEach((t, j) => {
-    const label = `trial ${t.number ?? trials.indexOf(t)}`;
+    const label = () => `trial ${t.number ?? trials.indexOf(t)}`;
     const v = target(t);
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new Error(
-        `paramImportances: ${label}: target is ${String(v)}, must be a finite number`,
+        `paramImportances: ${label()}: target is ${String(v)}, must be a finite number`,
       );
     }
     y[j] = v;
     try {
       x.set(s.encode(t.params as Record<string, ParamValue>), j * D);
     } catch (e) {
-      throw new Error(`paramImportances: ${label}: ${(e as Error).message}`, { cause: e });
+      throw new Error(`paramImportances: ${label()}: ${(e as Error).message}`, { cause: e });
     }
   });
   if (y.every((v) => v === y[0])) {
