@@ -40,10 +40,19 @@ export function cpuWork({ n, m, d }) {
   const chol = (n * n * n) / 3;
   const score = m * ((n * n) / 2 + n * (d + 12));
   // The CPU score stage first conditions the GP (untimed), so it costs the Cholesky too.
-  return { kernel, chol, score: kernel + chol + score, suggest: kernel + chol + score };
+  return { kernel, cholesky: chol, score: kernel + chol + score, suggest: kernel + chol + score };
 }
 
-async function time(fn, reps) {
+/**
+ * Median wall time of `fn` in milliseconds over `reps` runs after one warm-up run; with
+ * `once`, a single run and no warm-up (for stages of seconds, where JIT warm-up is noise).
+ */
+async function time(fn, reps, once = false) {
+  if (once) {
+    const t0 = performance.now();
+    await fn();
+    return { ms: performance.now() - t0, runs: 1 };
+  }
   await fn();
   const times = [];
   for (let r = 0; r < reps; r++) {
@@ -52,37 +61,57 @@ async function time(fn, reps) {
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  return times[times.length >> 1];
+  return { ms: times[times.length >> 1], runs: reps };
+}
+
+/** Candidates kept by the Bayesian strategy for polishing: its scoreTopK's k. */
+export const CROSSOVER_K = 8;
+
+/**
+ * One cell of the 'auto' break-even sweep: what a suggestion costs on each backend when the
+ * strategy hands over a freshly fitted GP, as it does on every suggestion. CPU: scoreTopK on the
+ * f64 model. WebGPU: the same call on a new model object, so it uploads L and α, forms L⁻¹ and
+ * scores — everything 'auto' pays when it routes a call to the GPU.
+ */
+export async function crossoverCell(problem, gpu, reps) {
+  const { spec, params, n, m, x, xc, ys } = problem;
+  const acq = { kind: 'logEI', best: Math.min(...ys) };
+  const gp = conditionGP(spec, params, x, n, ys, 0, 1);
+  const cpu = createCpuBackend();
+  const c = await time(() => cpu.scoreTopK(gp, xc, m, acq, CROSSOVER_K), reps);
+  const g = await time(() => gpu.scoreTopK({ ...gp }, xc, m, acq, CROSSOVER_K), reps);
+  return { cpuMs: c.ms, gpuMs: g.ms };
 }
 
 /**
- * Times one cell. `backend` is 'cpu' or a WebGPU backend object; `skip(stage)` says whether to
- * skip a stage (returns a reason or undefined). Times are medians in milliseconds.
+ * Times one cell. `backend` is 'cpu' or a WebGPU backend object; `policy(stage)` says how to run
+ * a stage: undefined (warm-up + `reps` timed runs), `{ skip: reason }` or `{ once: true }` (a
+ * single run without warm-up, for stages estimated at seconds). Times are medians in milliseconds.
  */
-export async function runCell(problem, backend, reps, skip) {
+export async function runCell(problem, backend, reps, policy) {
   const { spec, params, n, m, x, xc, ys } = problem;
   const acq = { kind: 'logEI', best: Math.min(...ys) };
   const out = {};
   const stage = async (name, fn) => {
-    const reason = skip(name);
-    if (reason) {
-      out[name] = { skipped: reason };
+    const p = policy(name);
+    if (p?.skip) {
+      out[name] = { skipped: p.skip };
       return;
     }
-    out[name] = { ms: await time(fn, reps) };
+    out[name] = await time(fn, reps, p?.once === true);
   };
   if (backend === 'cpu') {
     const cpu = createCpuBackend();
     let kmat;
-    let gp;
     await stage('kernel', () => {
       kmat = kernelMatrix(spec, params, x, n);
     });
     await stage('cholesky', () => {
       cholesky(kmat ?? kernelMatrix(spec, params, x, n), n);
     });
+    // Conditioned before the clock starts: score times the scoring alone.
+    const gp = policy('score')?.skip ? undefined : conditionGP(spec, params, x, n, ys, 0, 1);
     await stage('score', () => {
-      gp ??= conditionGP(spec, params, x, n, ys, 0, 1);
       scoreTopKSync(gp, xc, m, acq, 1);
     });
     await stage('suggest', () => {

@@ -1,6 +1,6 @@
 // The benchmark page: exposes window.bench to the Playwright driver in ../run.mjs.
 import { createWebGPUBackend } from '@webtune/gp/webgpu';
-import { makeProblem, runCell } from '../cells.mjs';
+import { crossoverCell, makeProblem, runCell } from '../cells.mjs';
 
 let gpu;
 
@@ -17,10 +17,14 @@ window.bench = {
       userAgent: navigator.userAgent,
     };
   },
-  async run(cell, backend, reps, skips) {
+  async run(cell, backend, reps, policy) {
     const problem = makeProblem(cell.n, cell.m, cell.d);
     if (backend === 'webgpu') gpu ??= await createWebGPUBackend();
-    return runCell(problem, backend === 'cpu' ? 'cpu' : gpu, reps, (s) => skips[s]);
+    return runCell(problem, backend === 'cpu' ? 'cpu' : gpu, reps, (s) => policy[s]);
+  },
+  async crossover(cell, reps) {
+    gpu ??= await createWebGPUBackend();
+    return crossoverCell(makeProblem(cell.n, cell.m, cell.d), gpu, reps);
   },
   destroy() {
     gpu?.destroy();
