@@ -1,9 +1,11 @@
 import { defineConfig } from 'tsdown';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // node: fileStorage (node:fs); browser: indexedDBStorage (idb). The main entry imports neither.
+  entry: ['src/index.ts', 'src/node.ts', 'src/browser.ts'],
   format: 'esm',
   platform: 'neutral',
   dts: true,
   sourcemap: true,
+  deps: { neverBundle: [/^node:/] },
 });

@@ -27,8 +27,10 @@ export { createRng, type Rng } from './rng.js';
 export { memoryStorage } from './storage.js';
 export {
   createStudy,
+  type LoadResult,
   type OptimizeOptions,
   type OptimizeResult,
+  STALE_TRIAL_ERROR,
   type StopReason,
   type Study,
   type StudyJSON,

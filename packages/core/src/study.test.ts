@@ -4,8 +4,8 @@ import { TrialPruned } from './errors.js';
 import { medianPruner } from './pruners.js';
 import { createRng } from './rng.js';
 import { memoryStorage } from './storage.js';
-import { createStudy } from './study.js';
-import type { FrozenTrial, Storage, Strategy, SuggestContext } from './types.js';
+import { createStudy, STALE_TRIAL_ERROR } from './study.js';
+import type { FrozenTrial, Storage, Strategy, StudyMeta, SuggestContext } from './types.js';
 
 const spaceJSON: SpaceJSON = {
   x: { type: 'float', low: -5, high: 5 },
@@ -568,6 +568,149 @@ describe('storage', () => {
     };
     const study = createStudy({ space: spaceJSON, strategy: sampler(), storage });
     await expect(study.ask()).rejects.toThrow('storage: disk full');
+  });
+
+  /** memoryStorage whose createTrial throws for the trial numbers in `failOn` (once each). */
+  function flakyCreate(failOn: number[]): Storage {
+    const inner = memoryStorage();
+    return {
+      async createTrial(t) {
+        const i = failOn.indexOf(t.number);
+        if (i >= 0) {
+          failOn.splice(i, 1);
+          throw new Error(`disk full at trial ${t.number}`);
+        }
+        await inner.createTrial(t);
+      },
+      updateTrial: (t) => inner.updateTrial(t),
+      getTrials: () => inner.getTrials(),
+    };
+  }
+
+  it('a trial whose createTrial throws is not left running in the study', async () => {
+    const storage = flakyCreate([0]);
+    const study = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    await expect(study.ask()).rejects.toThrow('storage: disk full at trial 0');
+    expect(study.trials).toEqual([]);
+    // The number is free again and the study goes on once the storage works.
+    const t = (await study.ask())!;
+    expect(t.number).toBe(0);
+    await study.tell(t, 1);
+    expect(await storage.getTrials()).toEqual(study.trials);
+  });
+
+  it('a batch whose third create throws fails the two created trials and keeps the rest', async () => {
+    const storage = flakyCreate([2]);
+    const study = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    study.enqueue({ x: 1, opt: 'adam' });
+    study.enqueue({ x: 2, opt: 'adam' });
+    study.enqueue({ x: 3, opt: 'adam' });
+    const ran: number[] = [];
+    await expect(
+      study.optimize((p) => ran.push(x(p)), { trials: 4, concurrency: 4 }),
+    ).rejects.toThrow('storage: disk full at trial 2');
+    expect(ran).toEqual([]);
+    expect(study.trials.map((t) => [t.number, t.state, t.error])).toEqual([
+      [0, 'failed', 'not started: storage failed creating trial 2: disk full at trial 2'],
+      [1, 'failed', 'not started: storage failed creating trial 2: disk full at trial 2'],
+    ]);
+    expect(await storage.getTrials()).toEqual(study.trials);
+    // The configuration whose create failed runs next.
+    await study.optimize((p) => x(p), { trials: 1 });
+    expect(study.trials[2]?.params).toEqual({ x: 3, opt: 'adam' });
+  });
+
+  it('running trials found on resume are failed as stale, with the reason, in the storage too', async () => {
+    const storage = memoryStorage();
+    const first = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    await first.tell((await first.ask())!, 1);
+    await first.ask(); // trial 1 never finishes: its process "died"
+    const second = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    const { trials, stale } = await second.load();
+    expect(stale).toEqual([1]);
+    expect(trials.map((t) => [t.state, t.error])).toEqual([
+      ['complete', undefined],
+      ['failed', STALE_TRIAL_ERROR],
+    ]);
+    expect(await storage.getTrials()).toEqual(second.trials);
+    await second.optimize((p) => x(p), { trials: 1 });
+    expect(second.trials.map((t) => t.number)).toEqual([0, 1, 2]);
+  });
+
+  /** A strategy with a random stream that advances per draw (like random() and sobol()). */
+  function streaming(): Strategy {
+    let rng: ReturnType<typeof createRng> | undefined;
+    return {
+      name: 'test-stream',
+      async suggest({ space, seed, count }) {
+        rng ??= createRng(seed).fork('stream');
+        const r = rng;
+        return Array.from({ length: count }, () => space.sample(r));
+      },
+    };
+  }
+
+  it('a resumed study replays the strategy, so it suggests what an uninterrupted run would', async () => {
+    const whole = createStudy({ space: spaceJSON, strategy: streaming(), seed: 5 });
+    await whole.optimize((p) => x(p), { trials: 6 });
+    const storage = memoryStorage();
+    const part = createStudy({ space: spaceJSON, strategy: streaming(), seed: 5, storage });
+    await part.optimize((p) => x(p), { trials: 3 });
+    const resumed = createStudy({ space: spaceJSON, strategy: streaming(), seed: 5, storage });
+    await resumed.optimize((p) => x(p), { trials: 3 });
+    expect(resumed.trials.map((t) => t.params)).toEqual(whole.trials.map((t) => t.params));
+    // Without the replay the stream starts over and repeats the first suggestions.
+    const noReplay = createStudy({
+      space: spaceJSON,
+      strategy: streaming(),
+      seed: 5,
+      storage,
+      replayStrategy: false,
+    });
+    await noReplay.optimize((p) => x(p), { trials: 1 });
+    expect(noReplay.trials[6]?.params).toEqual(whole.trials[0]?.params);
+  });
+
+  it('a finite strategy exhausted by the replay ends the resumed run at once', async () => {
+    const configs = [
+      { x: 1, opt: 'adam' },
+      { x: 2, opt: 'adam' },
+    ];
+    const storage = memoryStorage();
+    await createStudy({ space: spaceJSON, strategy: listOf(configs), storage }).optimize((p) =>
+      x(p),
+    );
+    const resumed = createStudy({ space: spaceJSON, strategy: listOf(configs), storage });
+    expect(await resumed.optimize((p) => x(p))).toEqual({ trials: 0, reason: 'exhausted' });
+  });
+
+  it('openStudy gets the metadata first, and its error stops the run before any trial', async () => {
+    const seen: StudyMeta[] = [];
+    const storage: Storage = {
+      ...memoryStorage(),
+      async openStudy(meta) {
+        seen.push(meta);
+        throw new Error('direction differs');
+      },
+    };
+    const study = createStudy({
+      space: spaceJSON,
+      strategy: sampler(),
+      storage,
+      direction: 'maximize',
+      seed: 3,
+    });
+    let ran = 0;
+    await expect(study.optimize(() => ++ran, { trials: 2 })).rejects.toThrow('direction differs');
+    expect(ran).toBe(0);
+    expect(seen).toEqual([
+      {
+        direction: 'maximize',
+        space: createSpace(spaceJSON).toJSON(),
+        strategy: 'test-sampler',
+        seed: 3,
+      },
+    ]);
   });
 });
 

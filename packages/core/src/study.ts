@@ -29,8 +29,21 @@ export interface StudyOptions {
   direction?: Direction;
   /** Seed of every random choice the strategy makes (passed to it in each `SuggestContext`). Default 0. */
   seed?: number;
-  /** Where trials are written. Default `memoryStorage()`. Trials already in it are adopted on first use. */
+  /**
+   * Where trials are written. Default `memoryStorage()`. On first use the study opens it (a
+   * persistent storage checks the direction and space against the stored study) and resumes the
+   * trials already in it; see {@link Study.load}.
+   */
   storage?: Storage;
+  /**
+   * On resume, replay the strategy over the stored trials: one `suggest` per stored trial, shown
+   * the trials before it, results discarded, so a seeded strategy's random stream (random, Sobol,
+   * a shuffled grid) continues where an uninterrupted run would be instead of starting over.
+   * Exact for studies run one trial at a time without enqueued configurations. It costs one
+   * suggestion per stored trial: set false for model-based strategies on long studies, whose
+   * suggestions follow from the history anyway. Default true.
+   */
+  replayStrategy?: boolean;
   /** Default `noPruner()`. */
   pruner?: Pruner;
   name?: string;
@@ -85,6 +98,18 @@ export interface StudyJSON {
   best: { number: number; params: Config; value: number } | null;
 }
 
+/** What {@link Study.load} found in the storage. */
+export interface LoadResult {
+  /** The trials resumed from the storage, ordered by number (stale running ones now failed). */
+  trials: readonly FrozenTrial[];
+  /** Numbers of the trials that were running in the storage and are now failed as stale. */
+  stale: readonly number[];
+}
+
+/** The error of a trial that was still running in the storage when the study resumed. */
+export const STALE_TRIAL_ERROR =
+  'stale: the trial was running when the study resumed (the process running it stopped before it finished)';
+
 /** A study: the trials of one optimisation, their strategy, direction, seed, storage and pruner. */
 export interface Study {
   readonly name: string | undefined;
@@ -99,6 +124,15 @@ export interface Study {
   /** The best complete trial by direction (earliest on ties); undefined when none completed. */
   readonly bestTrial: FrozenTrial | undefined;
   readonly bestValue: number | undefined;
+  /**
+   * Opens the storage and resumes its trials, once (ask, tell and optimize call it first; call it
+   * yourself to see what was resumed before running). It calls `storage.openStudy` with the
+   * study's direction, space, strategy name and seed (a mismatched direction or space throws
+   * here, before any trial starts), adopts the stored trials, fails the ones still 'running' (their
+   * process is gone; as in Optuna's fail_stale_trials) with {@link STALE_TRIAL_ERROR}, and
+   * replays the strategy (see `replayStrategy`). A failed load is retried by the next call.
+   */
+  load(): Promise<LoadResult>;
   /**
    * Starts the next trial: the oldest enqueued configuration, else the strategy's next suggestion.
    * Resolves to undefined when the strategy is exhausted (it returned fewer configurations than
@@ -208,10 +242,26 @@ export function createStudy(options: StudyOptions): Study {
       throw new TypeError(`createStudy: storage must implement ${m}()`);
     }
   }
+  if (storage.openStudy !== undefined && typeof storage.openStudy !== 'function') {
+    throw new TypeError('createStudy: storage.openStudy must be a function when present');
+  }
+  const replay = options.replayStrategy ?? true;
+  if (typeof replay !== 'boolean') {
+    throw new TypeError(`createStudy: replayStrategy (${show(replay)}) must be a boolean`);
+  }
   if (options.name !== undefined && typeof options.name !== 'string') {
     throw new TypeError(`createStudy: name (${show(options.name)}) must be a string`);
   }
-  return new StudyImpl(space, options.strategy, direction, seed, storage, pruner, options.name);
+  return new StudyImpl(
+    space,
+    options.strategy,
+    direction,
+    seed,
+    storage,
+    pruner,
+    options.name,
+    replay,
+  );
 }
 
 class StudyImpl implements Study {
@@ -222,7 +272,7 @@ class StudyImpl implements Study {
   /** Suggestions taken from the strategy but not started (the run stopped in between). */
   readonly #buffer: Config[] = [];
   #exhausted = false;
-  #ready: Promise<void> | undefined;
+  #ready: Promise<LoadResult> | undefined;
   #writes: Promise<void> = Promise.resolve();
   #writeError: { error: unknown } | undefined;
   #askLock: Promise<unknown> = Promise.resolve();
@@ -235,6 +285,7 @@ class StudyImpl implements Study {
     readonly storage: Storage,
     readonly pruner: Pruner,
     readonly name: string | undefined,
+    readonly replayStrategy: boolean,
   ) {}
 
   get trials(): FrozenTrial[] {
@@ -259,15 +310,51 @@ class StudyImpl implements Study {
     return this.bestTrial?.value;
   }
 
-  /** Adopts the trials already in storage, once, before the first operation. */
-  #init(): Promise<void> {
-    this.#ready ??= (async () => {
-      const existing = await this.storage.getTrials();
-      for (const t of [...existing].sort((a, b) => a.number - b.number)) {
-        this.#adopt(t);
-      }
-    })();
+  load(): Promise<LoadResult> {
+    this.#ready ??= this.#load().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
     return this.#ready;
+  }
+
+  async #init(): Promise<void> {
+    await this.load();
+  }
+
+  async #load(): Promise<LoadResult> {
+    await this.storage.openStudy?.({
+      direction: this.direction,
+      space: this.space.toJSON(),
+      strategy: this.strategy.name,
+      seed: this.seed,
+    });
+    const existing = [...(await this.storage.getTrials())].sort((a, b) => a.number - b.number);
+    const stale: number[] = [];
+    const records = existing.map((t) => {
+      // A load that failed part-way (e.g. writing a stale trial's update) may be retried.
+      const rec = this.#records.get(t.number) ?? this.#adopt(t);
+      if (rec.frozen.state === 'running') {
+        stale.push(t.number);
+        this.#update(rec, { state: 'failed', error: STALE_TRIAL_ERROR });
+      }
+      return rec;
+    });
+    await this.#flush();
+    const trials = records.map((r) => r.frozen);
+    if (this.replayStrategy) {
+      for (let k = 0; k < trials.length && !this.#exhausted; k++) {
+        const replayed = await this.strategy.suggest({
+          space: this.space,
+          direction: this.direction,
+          trials: trials.slice(0, k),
+          count: 1,
+          seed: this.seed,
+        });
+        if (!Array.isArray(replayed) || replayed.length < 1) this.#exhausted = true;
+      }
+    }
+    return { trials, stale };
   }
 
   #adopt(frozen: FrozenTrial): TrialRecord {
@@ -285,11 +372,10 @@ class StudyImpl implements Study {
     return rec;
   }
 
-  #write(kind: 'create' | 'update', trial: FrozenTrial): void {
+  #write(trial: FrozenTrial): void {
     this.#writes = this.#writes.then(async () => {
       try {
-        if (kind === 'create') await this.storage.createTrial(trial);
-        else await this.storage.updateTrial(trial);
+        await this.storage.updateTrial(trial);
       } catch (error) {
         this.#writeError ??= { error };
       }
@@ -307,7 +393,7 @@ class StudyImpl implements Study {
 
   #update(rec: TrialRecord, change: Partial<FrozenTrial>): FrozenTrial {
     rec.frozen = Object.freeze({ ...rec.frozen, ...change }) as FrozenTrial;
-    this.#write('update', rec.frozen);
+    this.#write(rec.frozen);
     return rec.frozen;
   }
 
@@ -416,22 +502,36 @@ class StudyImpl implements Study {
         this.#buffer.unshift(...fromStrategy);
         return [];
       }
-      const trials = [...fromQueue, ...fromStrategy].map((params) => {
-        const rec = this.#adopt(
-          Object.freeze({
-            number: this.#nextNumber,
-            params,
-            state: 'running',
-            intermediate: Object.freeze([]),
-            userAttrs: Object.freeze({}),
-            startedAt: Date.now(),
-          }) as FrozenTrial,
-        );
-        this.#write('create', rec.frozen);
-        return rec.handle;
-      });
+      const configs = [...fromQueue, ...fromStrategy];
+      const created: TrialRecord[] = [];
+      for (const [i, params] of configs.entries()) {
+        const frozen = Object.freeze({
+          number: this.#nextNumber,
+          params,
+          state: 'running',
+          intermediate: Object.freeze([]),
+          userAttrs: Object.freeze({}),
+          startedAt: Date.now(),
+        }) as FrozenTrial;
+        try {
+          // A trial joins the study only once the storage holds it.
+          await this.storage.createTrial(frozen);
+        } catch (error) {
+          // Nothing half-registered: this trial is not in the study, its configuration and the
+          // later ones of the batch go back to where they came from, and the trials created
+          // before it in this batch, which will not run now, are failed with the reason.
+          this.#queue.unshift(...configs.slice(i, Math.max(i, fromQueue.length)));
+          this.#buffer.unshift(...configs.slice(Math.max(i, fromQueue.length)));
+          const why = `not started: storage failed creating trial ${frozen.number}: ${errorMessage(error)}`;
+          for (const rec of created)
+            this.#update(rec, { state: 'failed', error: why, durationMs: 0 });
+          await this.#flush().catch(() => undefined);
+          throw new Error(`storage: ${errorMessage(error)}`, { cause: error });
+        }
+        created.push(this.#adopt(frozen));
+      }
       await this.#flush();
-      return trials;
+      return created.map((rec) => rec.handle);
     });
     this.#askLock = run.catch(() => undefined);
     return run;

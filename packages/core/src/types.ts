@@ -1,4 +1,4 @@
-import type { Config, Space } from '@webtune/space';
+import type { Config, Space, SpaceJSON } from '@webtune/space';
 
 export type Direction = 'minimize' | 'maximize';
 
@@ -19,7 +19,7 @@ export interface FrozenTrial {
   readonly userAttrs: Readonly<Record<string, unknown>>;
   /** Milliseconds since the Unix epoch. */
   readonly startedAt: number;
-  /** Present once the trial has finished. */
+  /** Present once the trial has finished (absent for a running trial failed as stale on resume). */
   readonly durationMs?: number;
 }
 
@@ -64,10 +64,32 @@ export interface Pruner {
   shouldPrune(context: PruneContext): boolean;
 }
 
-/** The CRUD surface every storage implements (in-memory now; file, IndexedDB and database later). */
+/** What a persistent storage records about its study, to check that a resumed study is the same one. */
+export interface StudyMeta {
+  readonly direction: Direction;
+  /** The space's canonical JSON (`space.toJSON()`). */
+  readonly space: SpaceJSON;
+  /** The strategy's name. */
+  readonly strategy: string;
+  readonly seed: number;
+}
+
+/**
+ * The CRUD surface every storage implements: `memoryStorage()`, `fileStorage()` (from
+ * `@webtune/core/node`), `indexedDBStorage()` (from `@webtune/core/browser`). One study at a time
+ * writes to a storage. `createTrial` of an existing number and `updateTrial` of an unknown one
+ * throw; a write that throws has not happened.
+ */
 export interface Storage {
+  /**
+   * Called by the study once, before it reads or writes a trial. A persistent storage records
+   * `meta` the first time and later throws when the direction or the space differ (naming both
+   * values); it may warn when only the strategy or the seed differ. Optional: memoryStorage has none.
+   */
+  openStudy?(meta: StudyMeta): Promise<void>;
   createTrial(trial: FrozenTrial): Promise<void>;
   updateTrial(trial: FrozenTrial): Promise<void>;
+  /** Every trial, ordered by number, each as last written. */
   getTrials(): Promise<FrozenTrial[]>;
 }
 

@@ -1,0 +1,5 @@
+export {
+  type IndexedDBStorage,
+  type IndexedDBStorageOptions,
+  indexedDBStorage,
+} from './indexedDBStorage.js';

@@ -1,0 +1,138 @@
+import type { Config, SpaceJSON } from '@webtune/space';
+import type { FrozenTrial, StudyMeta, TrialState } from './types.js';
+
+/*
+ * What the persistent storages (fileStorage, indexedDBStorage) share: checking a stored study's
+ * metadata against the study being opened, and validating a stored trial before the study adopts it.
+ */
+
+const STATES: readonly TrialState[] = ['running', 'complete', 'failed', 'pruned'];
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** JSON with sorted object keys, so two spaces compare equal whatever their key order inside a parameter. */
+function stable(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(stable).join(',')}]`;
+  if (isObject(x)) {
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable(x[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(x) ?? 'null';
+}
+
+/** The parameters that differ between two spaces: added, removed or changed, in declaration order. */
+function spaceDiff(stored: SpaceJSON, wanted: SpaceJSON): string {
+  const out: string[] = [];
+  for (const [name, p] of Object.entries(stored)) {
+    if (!(name in wanted)) out.push(`${name} only in the stored study`);
+    else if (stable(p) !== stable(wanted[name])) {
+      out.push(`${name} is ${JSON.stringify(p)} there, ${JSON.stringify(wanted[name])} here`);
+    }
+  }
+  for (const name of Object.keys(wanted)) {
+    if (!(name in stored)) out.push(`${name} only in this study`);
+  }
+  if (out.length === 0 && Object.keys(stored).join() !== Object.keys(wanted).join()) {
+    out.push(
+      `parameter order ${Object.keys(stored).join(', ')} there, ${Object.keys(wanted).join(', ')} here`,
+    );
+  }
+  return out.join('; ');
+}
+
+/**
+ * Throws when `wanted` cannot continue the study stored as `stored` (another direction or space),
+ * naming both values; `warn`s when only the strategy or the seed differ (allowed, as in Optuna,
+ * but the continuation is then not the run an uninterrupted study would have made).
+ */
+export function checkStudyMeta(
+  where: string,
+  stored: StudyMeta,
+  wanted: StudyMeta,
+  warn: (message: string) => void,
+): void {
+  if (stored.direction !== wanted.direction) {
+    throw new Error(
+      `${where} holds a study with direction "${stored.direction}", but this study's direction is "${wanted.direction}"`,
+    );
+  }
+  if (stable(stored.space) !== stable(wanted.space)) {
+    throw new Error(
+      `${where} holds a study with a different space (${spaceDiff(stored.space, wanted.space)}): stored ${JSON.stringify(stored.space)}, this study ${JSON.stringify(wanted.space)}`,
+    );
+  }
+  if (stored.strategy !== wanted.strategy) {
+    warn(
+      `${where} was written with strategy "${stored.strategy}"; continuing with "${wanted.strategy}"`,
+    );
+  }
+  if (stored.seed !== wanted.seed) {
+    warn(`${where} was written with seed ${stored.seed}; continuing with seed ${wanted.seed}`);
+  }
+}
+
+/** `x` as StudyMeta, or throws naming the field that is wrong. */
+export function parseStudyMeta(x: unknown): StudyMeta {
+  if (!isObject(x)) throw new Error('the study record is not an object');
+  const { direction, space, strategy, seed } = x;
+  if (direction !== 'minimize' && direction !== 'maximize') {
+    throw new Error(`study direction (${JSON.stringify(direction)}) is not minimize or maximize`);
+  }
+  if (!isObject(space)) throw new Error(`study space (${JSON.stringify(space)}) is not an object`);
+  if (typeof strategy !== 'string') {
+    throw new Error(`study strategy (${JSON.stringify(strategy)}) is not a string`);
+  }
+  if (!Number.isSafeInteger(seed)) {
+    throw new Error(`study seed (${JSON.stringify(seed)}) is not a safe integer`);
+  }
+  return { direction, space: space as SpaceJSON, strategy, seed: seed as number };
+}
+
+/**
+ * `x` as a frozen FrozenTrial (params, intermediate values and user attributes frozen too, as the
+ * study's own snapshots are), or throws naming the field that is wrong.
+ */
+export function parseTrial(x: unknown): FrozenTrial {
+  if (!isObject(x)) throw new Error('the trial is not an object');
+  const { number, params, state, value, error, intermediate, userAttrs, startedAt, durationMs } = x;
+  const bad = (field: string, v: unknown, want: string) =>
+    new Error(`trial ${String(number)}: ${field} (${JSON.stringify(v)}) is not ${want}`);
+  if (!(Number.isSafeInteger(number) && (number as number) >= 0)) {
+    throw bad('number', number, 'an integer >= 0');
+  }
+  if (!isObject(params)) throw bad('params', params, 'an object');
+  if (!STATES.includes(state as TrialState)) throw bad('state', state, STATES.join(' | '));
+  if (value !== undefined && !Number.isFinite(value)) throw bad('value', value, 'a finite number');
+  if (error !== undefined && typeof error !== 'string') throw bad('error', error, 'a string');
+  if (
+    !Array.isArray(intermediate) ||
+    !intermediate.every((r) => isObject(r) && Number.isFinite(r.step) && Number.isFinite(r.value))
+  ) {
+    throw bad('intermediate', intermediate, 'an array of { step, value }');
+  }
+  if (!isObject(userAttrs)) throw bad('userAttrs', userAttrs, 'an object');
+  if (!Number.isFinite(startedAt)) throw bad('startedAt', startedAt, 'a number');
+  if (durationMs !== undefined && !Number.isFinite(durationMs)) {
+    throw bad('durationMs', durationMs, 'a number');
+  }
+  const out: Record<string, unknown> = {
+    number,
+    params: Object.freeze({ ...(params as Config) }),
+    state,
+    intermediate: Object.freeze(
+      intermediate.map((r: { step: number; value: number }) =>
+        Object.freeze({ step: r.step, value: r.value }),
+      ),
+    ),
+    userAttrs: Object.freeze({ ...userAttrs }),
+    startedAt,
+  };
+  if (value !== undefined) out.value = value;
+  if (error !== undefined) out.error = error;
+  if (durationMs !== undefined) out.durationMs = durationMs;
+  return Object.freeze(out) as unknown as FrozenTrial;
+}
