@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Study } from '@webtune/core';
+import type { LoadResult, Study } from '@webtune/core';
+import { fileStorage } from '@webtune/core/node';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
 import { addBenchCommand } from './benchCommand.js';
@@ -31,6 +32,7 @@ interface RunFlags {
   csv?: string;
   html?: string;
   quiet?: boolean;
+  storage?: string;
   resolution?: string;
   shuffle?: boolean;
   multivariate?: boolean;
@@ -64,6 +66,19 @@ function strategyFlags(flags: RunFlags): StrategyFlags {
   return out;
 }
 
+/** `resumed 10 trials from <file> (8 complete, 2 failed, 1 of them stale)` or `new study in <file>`. */
+function resumeLine(journal: string, { trials, stale }: LoadResult): string {
+  if (trials.length === 0) return `new study in ${journal}\n`;
+  const counts = Object.entries(stateCounts(trials))
+    .filter(([, n]) => n > 0)
+    .map(([state, n]) => `${n} ${state}`);
+  const staleText =
+    stale.length === 0
+      ? ''
+      : `; ${stale.length} left running by a stopped run, now failed: ${stale.join(', ')}`;
+  return `resumed ${trials.length} trials from ${journal} (${counts.join(', ')}${staleText})\n`;
+}
+
 async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promise<number> {
   const trials = flags.trials === undefined ? undefined : parseInteger('trials', flags.trials, 1);
   const seed = flags.seed === undefined ? 0 : parseInteger('seed', flags.seed, 0);
@@ -79,6 +94,8 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   let bestText = '-';
   const started = Date.now();
   let study: Study;
+  let resumed: LoadResult = { trials: [], stale: [] };
+  const journal = flags.storage === undefined ? undefined : resolve(io.cwd, flags.storage);
   try {
     study = await runStudyModule(modulePath, {
       strategy: flags.strategy,
@@ -86,10 +103,19 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       seed,
       concurrency,
       cwd: io.cwd,
+      ...(journal === undefined
+        ? {}
+        : {
+            storage: fileStorage(journal, {
+              onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
+            }),
+          }),
       ...(trials === undefined ? {} : { trials }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
-      onStart: (_study, module, budget) => {
+      onStart: (_study, module, budget, loaded) => {
+        resumed = loaded;
+        if (journal !== undefined) io.stderr.write(resumeLine(journal, loaded));
         if (!showBar) return;
         const size =
           flags.strategy === 'grid'
@@ -99,9 +125,10 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
                   : { resolution: strategyOptions.resolution },
               ).length
             : module.space.size();
+        // Finite strategies continue where the resumed trials left off.
         const total =
           flags.strategy === 'exhaustive' || flags.strategy === 'grid'
-            ? Math.min(budget ?? size, size)
+            ? Math.min(budget ?? size, Math.max(0, size - loaded.trials.length))
             : (budget ?? size);
         bar = new SingleBar({
           stream: io.stderr as NodeJS.WritableStream,
@@ -143,7 +170,8 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
     io.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
   if (io.signal?.aborted) {
-    io.stderr.write(`webtune: interrupted after ${study.trials.length} trials\n`);
+    const ran = study.trials.length - resumed.trials.length;
+    io.stderr.write(`webtune: interrupted after ${ran} trials\n`);
     return 130;
   }
   if (study.bestTrial === undefined) {
@@ -180,7 +208,7 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     )
     .option(
       '-n, --trials <n>',
-      "trial budget (default: the module's trials export, else 100; exhaustive and grid run to the end)",
+      "trials to run now; with --storage, new ones on top of those resumed, as Optuna's n_trials (default: the module's trials export, else 100; exhaustive and grid run to the end)",
     )
     .option('--seed <s>', 'seed of every random choice (default 0)')
     .option('-c, --concurrency <k>', 'trials in flight at once (default 1)')
@@ -189,6 +217,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .option('--csv <file>', 'write the trials as CSV')
     .option('--html <file>', 'write an HTML report')
     .option('-q, --quiet', 'no progress output')
+    .option(
+      '--storage <file>',
+      'keep the study in this journal (JSON lines, one process at a time); if it holds the study, resume it: same direction and space, trials left running are failed as stale',
+    )
     .option('--resolution <r>', 'grid: values per numeric parameter, or name=r,name=r')
     .option('--shuffle', 'exhaustive, grid: visit in a seeded random order')
     .option('--multivariate', 'tpe: one joint Parzen estimator over all parameters')

@@ -1,4 +1,4 @@
-import type { FrozenTrial, Study } from '@webtune/core';
+import type { FrozenTrial, LoadResult, Storage, Study } from '@webtune/core';
 import { createStudy } from '@webtune/core';
 import { createStrategy, type StrategyFlags } from './strategies.js';
 import { loadStudyModule, type StudyModule } from './studyModule.js';
@@ -10,8 +10,9 @@ export interface RunOptions {
   /** Options for the strategy (`resolution`, `shuffle`, and the model options of bayesian/gradient). */
   strategyOptions?: StrategyFlags;
   /**
-   * Trial budget. Default: the module's `trials` export, else 100 — except for strategies that end
-   * by themselves (exhaustive, grid), which then run to the end.
+   * Trials to run in this call (on a storage that holds a study, new trials on top of the resumed
+   * ones, as Optuna's n_trials). Default: the module's `trials` export, else 100 — except for
+   * strategies that end by themselves (exhaustive, grid), which then run to the end.
    */
   trials?: number;
   /** The study's seed. Default 0. */
@@ -21,10 +22,24 @@ export interface RunOptions {
   /** Stop starting trials after this many milliseconds and abort the running ones. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Where the trials live, e.g. `fileStorage('study.jsonl')` from `@webtune/core/node`. A study
+   * already in it is resumed (same direction and space, else it throws before any trial). Default:
+   * in memory.
+   */
+  storage?: Storage;
   /** Directory the module path is resolved against. Default `process.cwd()`. */
   cwd?: string;
-  /** Called once the study is created, before the first trial (e.g. to start a progress bar). */
-  onStart?: (study: Study, module: StudyModule, budget: number | undefined) => void;
+  /**
+   * Called once the study is created and its storage loaded, before the first trial (e.g. to start
+   * a progress bar); `resumed` is what the storage held.
+   */
+  onStart?: (
+    study: Study,
+    module: StudyModule,
+    budget: number | undefined,
+    resumed: LoadResult,
+  ) => void;
   onTrialComplete?: (trial: FrozenTrial, study: Study) => void;
 }
 
@@ -48,9 +63,10 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     strategy,
     direction: module.direction,
     seed: options.seed ?? 0,
+    ...(options.storage === undefined ? {} : { storage: options.storage }),
   });
-  options.onStart?.(study, module, budget);
   try {
+    options.onStart?.(study, module, budget, await study.load());
     await study.optimize(module.objective, {
       ...(budget === undefined ? {} : { trials: budget }),
       concurrency: options.concurrency ?? 1,

@@ -1,0 +1,119 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { main } from './program.js';
+import { sink } from './testSink.js';
+
+// `webtune run --storage`: in process through main(), and as a real process killed mid-trial.
+const root = resolve(fileURLToPath(import.meta.url), '../../../..');
+const cli = join(root, 'packages/cli/dist/cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'webtune-storage-'));
+
+async function run(args: string[]) {
+  const stdout = sink();
+  const stderr = sink();
+  const code = await main(args, { stdout, stderr, cwd: dir });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+const readStudy = (file: string) =>
+  JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
+    trials: { number: number; params: Record<string, unknown>; state: string; error?: string }[];
+  };
+
+beforeAll(() => {
+  writeFileSync(
+    join(dir, 'quad.mjs'),
+    `export const space = { x: { type: 'float', low: -5, high: 5 }, k: { type: 'int', low: 1, high: 9 } };
+     export const objective = ({ x, k }) => (x - 1) ** 2 + k;`,
+  );
+});
+
+describe('webtune run --storage', () => {
+  it('creates the journal, then resumes it: -n counts new trials and the params match an uninterrupted run', async () => {
+    const random = (...more: string[]) =>
+      run(['run', 'quad.mjs', '-s', 'random', '--seed', '2', '-q', ...more]);
+    const first = await random('-n', '4', '--storage', 'a.jsonl');
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe(`new study in ${join(dir, 'a.jsonl')}\n`);
+    const second = await random('-n', '3', '--storage', 'a.jsonl', '-o', 'a.json');
+    expect(second.code).toBe(0);
+    expect(second.stderr).toBe(`resumed 4 trials from ${join(dir, 'a.jsonl')} (4 complete)\n`);
+    const resumed = readStudy('a.json').trials;
+    expect(resumed.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+
+    expect((await random('-n', '7', '-o', 'b.json')).code).toBe(0);
+    expect(resumed.map((t) => t.params)).toEqual(readStudy('b.json').trials.map((t) => t.params));
+  });
+
+  it('refuses a journal of another study before running a trial, naming both values', async () => {
+    writeFileSync(
+      join(dir, 'quad-max.mjs'),
+      `export const space = { x: { type: 'float', low: -5, high: 5 }, k: { type: 'int', low: 1, high: 9 } };
+       export const direction = 'maximize';
+       export const objective = () => { throw new Error('must not run'); };`,
+    );
+    await run(['run', 'quad.mjs', '-s', 'random', '-n', '1', '--storage', 'c.jsonl', '-q']);
+    const r = await run(['run', 'quad-max.mjs', '-n', '1', '--storage', 'c.jsonl', '-q']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `webtune: fileStorage: ${join(dir, 'c.jsonl')} holds a study with direction "minimize", but this study's direction is "maximize"\n`,
+    );
+    expect(readFileSync(join(dir, 'c.jsonl'), 'utf8').split('\n')).toHaveLength(4); // study, create, update, ''
+  });
+
+  it('says in --help that -n counts new trials, as Optuna does', async () => {
+    const help = (await run(['run', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toContain(
+      "with --storage, new ones on top of those resumed, as Optuna's n_trials",
+    );
+    expect(help).toContain('--storage <file> keep the study in this journal');
+  });
+
+  it('a process killed mid-trial is resumed: its running trial is failed as stale and the study goes on', async () => {
+    expect(existsSync(cli), `${cli} is missing: run npm run build first`).toBe(true);
+    const marker = join(dir, 'hung');
+    writeFileSync(
+      join(dir, 'hang.mjs'),
+      `import { existsSync, writeFileSync } from 'node:fs';
+       export const space = { x: { type: 'float', low: -5, high: 5 } };
+       export const objective = async ({ x }, trial) => {
+         if (trial.number === 3 && !existsSync(${JSON.stringify(marker)})) {
+           writeFileSync(${JSON.stringify(marker)}, '');
+           await new Promise(() => {}); // hangs until killed
+         }
+         return x * x;
+       };`,
+    );
+    const args = [cli, 'run', 'hang.mjs', '-s', 'random', '-n', '10', '--storage', 'd.jsonl', '-q'];
+    const child = spawn(process.execPath, args, { cwd: dir, stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    for (let i = 0; i < 400 && !existsSync(marker); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(existsSync(marker)).toBe(true);
+    child.kill('SIGKILL');
+    await exited;
+
+    const again = spawnSync(process.execPath, [...args, '-n', '2', '-o', 'd.json'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(again.stderr).toBe(
+      `resumed 4 trials from ${join(dir, 'd.jsonl')} (3 complete, 1 failed; 1 left running by a stopped run, now failed: 3)\n`,
+    );
+    expect(again.status).toBe(0);
+    const trials = readStudy('d.json').trials;
+    expect(trials.map((t) => `${t.number} ${t.state}`)).toEqual([
+      '0 complete',
+      '1 complete',
+      '2 complete',
+      '3 failed',
+      '4 complete',
+      '5 complete',
+    ]);
+    expect(trials[3]?.error).toMatch(/^stale: the trial was running when the study resumed/);
+  }, 30_000);
+});
