@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createStudy, type FrozenTrial, type Strategy } from '@webtune/core';
+import type { SurrogateBackend } from '@webtune/gp';
 import { type Config, createSpace, type Space } from '@webtune/space';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext, vi } from 'vitest';
 import { bayesian } from './bayesian.js';
 import { gradient } from './gradient.js';
 import { grid } from './grid.js';
@@ -176,23 +177,7 @@ describe('bayesian', () => {
   });
 
   it('scores candidates on the WebGPU backend with the same suggestions as on the CPU', async (ctx) => {
-    // Node's Dawn needs a Vulkan driver: Chromium's SwiftShader where installed (shared/webgpu.md).
-    const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-    if (!process.env.VK_ICD_FILENAMES && existsSync(swiftshader)) {
-      process.env.VK_ICD_FILENAMES = swiftshader;
-    }
-    const gp = await import('@webtune/gp');
-    let backend: Awaited<ReturnType<typeof gp.createSurrogateBackend>>;
-    try {
-      backend = await gp.createSurrogateBackend({ backend: 'webgpu' });
-    } catch (error) {
-      // No WebGPU adapter on this machine.
-      expect((error as Error).message).toMatch(/no WebGPU adapter/);
-      // CI installs Chromium's SwiftShader: there the adapter must exist.
-      expect(process.env.CI).toBeFalsy();
-      ctx.skip();
-      return;
-    }
+    const backend = await webgpuOrSkip(ctx);
     try {
       const onGpu = await run(bayesian({ surrogateBackend: backend }), BRANIN, branin, 12, 4);
       const onCpu = await run(bayesian({ backend: 'cpu' }), BRANIN, branin, 12, 4);
@@ -204,4 +189,60 @@ describe('bayesian', () => {
       backend.destroy();
     }
   }, 60_000);
+
+  it('goes on when the WebGPU device is lost mid-study: later suggestions score on the CPU, every trial completes, the loss is reported once', async (ctx) => {
+    const backend = (await webgpuOrSkip(ctx)) as SurrogateBackend & {
+      device: GPUDevice;
+      lost: boolean;
+    };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const study = createStudy({
+        space: BRANIN,
+        strategy: bayesian({ surrogateBackend: backend }),
+        seed: 4,
+      });
+      let calls = 0;
+      await study.optimize(
+        (c) => {
+          // Trial 8 (a model-based one: start-up is 5 here) loses the device under the study.
+          if (++calls === 8) backend.device.destroy();
+          return branin(c);
+        },
+        { trials: 12 },
+      );
+      expect(study.trials.map((t) => t.state)).toEqual(Array(12).fill('complete'));
+      expect(backend.lost).toBe(true);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toContain('WebGPU device lost');
+      // The same study on the CPU all along suggests the same points (to f32 scoring's tolerance).
+      const onCpu = await run(bayesian({ backend: 'cpu' }), BRANIN, branin, 12, 4);
+      study.trials.forEach((t, i) => {
+        expect(t.value).toBeCloseTo(onCpu[i]!, 6);
+      });
+    } finally {
+      warn.mockRestore();
+      backend.destroy();
+    }
+  }, 60_000);
 });
+
+/** A WebGPU scoring backend, or a skip where this machine has no adapter (never under CI). */
+async function webgpuOrSkip(ctx: TestContext): Promise<SurrogateBackend> {
+  // Node's Dawn needs a Vulkan driver: Chromium's SwiftShader where installed (shared/webgpu.md).
+  const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  if (!process.env.VK_ICD_FILENAMES && existsSync(swiftshader)) {
+    process.env.VK_ICD_FILENAMES = swiftshader;
+  }
+  const gp = await import('@webtune/gp');
+  try {
+    return await gp.createSurrogateBackend({ backend: 'webgpu' });
+  } catch (error) {
+    // No WebGPU adapter on this machine.
+    expect((error as Error).message).toMatch(/no WebGPU adapter/);
+    // CI installs Chromium's SwiftShader: there the adapter must exist.
+    expect(process.env.CI).toBeFalsy();
+    ctx.skip();
+    throw error;
+  }
+}
