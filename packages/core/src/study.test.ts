@@ -41,6 +41,37 @@ function listOf(configs: Config[]): Strategy {
   };
 }
 
+/**
+ * A stateful strategy: one seeded stream, drawn before answering, so a suggestion that got lost
+ * would shift every later one. Its `wait.call`-th call (1-based) answers only once `wait.until`
+ * settles, ignoring its signal, as a long model fit that cannot stop would.
+ */
+function stream(wait?: { call: number; until: Promise<void> }) {
+  const rng = createRng(7);
+  const contexts: SuggestContext[] = [];
+  const strategy: Strategy = {
+    name: 'stream',
+    async suggest(ctx) {
+      contexts.push(ctx);
+      const out = Array.from({ length: ctx.count }, () => ctx.space.sample(rng));
+      if (contexts.length === wait?.call) await wait.until;
+      return out;
+    },
+  };
+  return { strategy, contexts };
+}
+
+/** A promise the test settles by hand. */
+function gate() {
+  let open!: () => void;
+  let fail!: (error: unknown) => void;
+  const promise = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    fail = reject;
+  });
+  return { promise, open, fail };
+}
+
 const x = (c: Config) => c.x as number;
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
@@ -319,6 +350,112 @@ describe('optimize', () => {
     const next = await study.ask();
     expect(calls).toBe(3); // served from the buffer
     expect(next?.params).toEqual(createSpace(spaceJSON).sample(createRng(2)));
+  });
+
+  it('a timeout does not wait for a slow suggestion; the suggestion serves the next run, as in an uninterrupted one', async () => {
+    const slow = gate();
+    const s = stream({ call: 3, until: slow.promise });
+    const study = createStudy({ space: spaceJSON, strategy: s.strategy });
+    const t0 = performance.now();
+    const r = await study.optimize((p) => x(p), { timeoutMs: 100 });
+    expect(performance.now() - t0).toBeLessThan(1000); // the third suggestion never came
+    expect(r).toEqual({ trials: 2, reason: 'timeout' });
+    expect(study.trials.map((t) => t.state)).toEqual(['complete', 'complete']);
+    expect(s.contexts[2]?.signal?.aborted).toBe(true);
+    expect(s.contexts[2]?.signal?.reason).toEqual(
+      new Error('optimize: the timeout of 100 ms passed'),
+    );
+    slow.open();
+    expect(await study.optimize((p) => x(p), { trials: 3 })).toEqual({
+      trials: 3,
+      reason: 'trials',
+    });
+    expect(s.contexts).toHaveLength(5); // trial 2 came from the buffer, not a sixth call
+    const uninterrupted = createStudy({ space: spaceJSON, strategy: stream().strategy });
+    await uninterrupted.optimize((p) => x(p), { trials: 5 });
+    expect(study.trials.map((t) => t.params)).toEqual(uninterrupted.trials.map((t) => t.params));
+  });
+
+  it('a late suggestion that rejects is dropped without an unhandled rejection; the next ask asks again', async () => {
+    const slow = gate();
+    const s = stream({ call: 2, until: slow.promise });
+    const study = createStudy({ space: spaceJSON, strategy: s.strategy });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const r = await study.optimize((p) => x(p), { timeoutMs: 100, concurrency: 1 });
+      expect(r).toEqual({ trials: 1, reason: 'timeout' });
+      slow.fail(new Error('fit diverged'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    const next = await study.ask();
+    expect(s.contexts).toHaveLength(3);
+    expect(next?.number).toBe(1);
+  });
+
+  it('a late suggestion outside the space is not dropped: the next ask throws it', async () => {
+    const slow = gate();
+    let calls = 0;
+    const bad: Strategy = {
+      name: 'bad',
+      async suggest() {
+        if (++calls === 1) await slow.promise;
+        return [{ x: 99, opt: 'adam' }];
+      },
+    };
+    const study = createStudy({ space: spaceJSON, strategy: bad });
+    expect(await study.optimize((p) => x(p), { timeoutMs: 20 })).toEqual({
+      trials: 0,
+      reason: 'timeout',
+    });
+    slow.open();
+    await expect(study.ask()).rejects.toThrow(
+      'strategy "bad" suggested a configuration outside the space: space.x: value 99 is out of range [-5, 5]',
+    );
+    expect(calls).toBe(1);
+  });
+
+  it('the strategy gets a signal: never aborted for ask, aborted by the run signal, which it may honour', async () => {
+    const controller = new AbortController();
+    const contexts: SuggestContext[] = [];
+    const honours: Strategy = {
+      name: 'honours',
+      suggest(ctx) {
+        contexts.push(ctx);
+        if (contexts.length < 3) return Promise.resolve([ctx.space.sample(createRng(0))]);
+        setTimeout(() => controller.abort(new Error('user stop')), 10);
+        return new Promise((_resolve, reject) => {
+          ctx.signal?.addEventListener('abort', () => reject(ctx.signal?.reason));
+        });
+      },
+    };
+    const study = createStudy({ space: spaceJSON, strategy: honours });
+    await study.tell((await study.ask())!, 1);
+    expect(contexts[0]?.signal).toBeInstanceOf(AbortSignal);
+    const r = await study.optimize((p) => x(p), { signal: controller.signal });
+    expect(r).toEqual({ trials: 1, reason: 'aborted' });
+    expect(contexts.map((c) => c.signal?.aborted)).toEqual([false, true, true]);
+    expect(contexts[2]?.signal?.reason).toEqual(new Error('user stop'));
+  });
+
+  it('an ask while a late suggestion is pending waits for it instead of calling the strategy again', async () => {
+    const slow = gate();
+    const s = stream({ call: 1, until: slow.promise });
+    const study = createStudy({ space: spaceJSON, strategy: s.strategy });
+    expect(await study.optimize((p) => x(p), { timeoutMs: 20 })).toEqual({
+      trials: 0,
+      reason: 'timeout',
+    });
+    const next = study.ask();
+    await tick();
+    expect(s.contexts).toHaveLength(1);
+    slow.open();
+    expect((await next)?.params).toEqual(createSpace(spaceJSON).sample(createRng(7)));
+    expect(s.contexts).toHaveLength(1);
   });
 
   it('records TrialPruned as pruned, and the median pruner prunes bad curves', async () => {

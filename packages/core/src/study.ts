@@ -53,11 +53,14 @@ export interface StudyOptions {
 export interface OptimizeOptions {
   /** Maximum number of trials to start in this call (failed and pruned ones count). */
   trials?: number;
-  /** Stop starting trials after this many milliseconds and abort the running trials' signals. */
+  /**
+   * Stop starting trials after this many milliseconds and abort the running trials' signals. A
+   * suggestion in progress is not waited for (see `SuggestContext.signal`).
+   */
   timeoutMs?: number;
   /** Objectives in flight at once. Default 1. */
   concurrency?: number;
-  /** Aborting it stops the run like the timeout does. */
+  /** Aborting it stops the run like the timeout does, a suggestion in progress included. */
   signal?: AbortSignal;
   /** Called (and awaited) after each trial finishes; throwing stops the run and rethrows. */
   onTrialComplete?: (trial: FrozenTrial, study: Study) => void | Promise<void>;
@@ -152,7 +155,11 @@ export interface Study {
   /**
    * Runs `objective` on trial after trial, up to `concurrency` at once, until `trials` have been
    * started, the strategy is exhausted, the timeout passes or the signal aborts (running trials
-   * then get their `trial.signal` aborted and are awaited: nothing is lost). A throwing objective
+   * then get their `trial.signal` aborted and are awaited: nothing is lost). A stop while the
+   * strategy is still computing a suggestion returns at once: the strategy sees its
+   * `SuggestContext.signal` abort, and configurations it still returns are kept for the next ask,
+   * which waits for them. Only a strategy that yields can be interrupted: one that computes
+   * synchronously holds the event loop, timers included, until it returns. A throwing objective
    * fails its trial with the message; a non-finite or non-number result fails it with the reason;
    * `TrialPruned` prunes it. Strategy, storage and `onTrialComplete` errors stop the run and are
    * rethrown after the running trials finish. Needs `trials`, `timeoutMs`, `signal` or a strategy
@@ -192,6 +199,35 @@ function show(x: unknown): string {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const now = (): number => (typeof performance === 'undefined' ? Date.now() : performance.now());
+
+/**
+ * Waits for `p` unless `stop` aborts first: resolves to `{ value }`, or to undefined once `stop`
+ * aborts. `p` keeps running either way, and its later rejection is handled here.
+ */
+function untilStopped<T>(
+  p: Promise<T>,
+  stop: AbortSignal | undefined,
+): Promise<{ value: T } | undefined> {
+  if (stop === undefined) return p.then((value) => ({ value }));
+  if (stop.aborted) {
+    p.catch(() => undefined);
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    stop.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (value) => {
+        stop.removeEventListener('abort', onAbort);
+        resolve({ value });
+      },
+      (error: unknown) => {
+        stop.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
 
 function csvCell(x: unknown): string {
   if (x === undefined || x === null) return '';
@@ -276,6 +312,10 @@ class StudyImpl implements Study {
   #writes: Promise<void> = Promise.resolve();
   #writeError: { error: unknown } | undefined;
   #askLock: Promise<unknown> = Promise.resolve();
+  /** Settles once a suggestion that outlived its run's stop has been buffered (or dropped). */
+  #late: Promise<void> = Promise.resolve();
+  /** A late suggestion that was not a valid answer: thrown by the next ask. */
+  #lateError: { error: unknown } | undefined;
 
   constructor(
     readonly space: Space,
@@ -350,6 +390,7 @@ class StudyImpl implements Study {
           trials: trials.slice(0, k),
           count: 1,
           seed: this.seed,
+          signal: new AbortController().signal,
         });
         if (!Array.isArray(replayed) || replayed.length < 1) this.#exhausted = true;
       }
@@ -458,42 +499,82 @@ class StudyImpl implements Study {
     this.#queue.push(this.#canonical(config));
   }
 
+  /** Checks a suggest() result (an array of members of the space), notes exhaustion, canonicalises. */
+  #accept(suggested: unknown, want: number): Config[] {
+    if (!Array.isArray(suggested)) {
+      throw new TypeError(
+        `strategy "${this.strategy.name}": suggest() must resolve to an array of configurations, got ${show(suggested)}`,
+      );
+    }
+    for (const c of suggested) {
+      const why = explainNonMember(this.space, c);
+      if (why) {
+        throw new Error(
+          `strategy "${this.strategy.name}" suggested a configuration outside the space: ${why.message}`,
+          { cause: why },
+        );
+      }
+    }
+    if (suggested.length < want) this.#exhausted = true;
+    return suggested.map((c: Config) => this.#canonical(c));
+  }
+
   async ask(): Promise<Trial | undefined> {
     const [trial] = await this.#askMany(1, undefined);
     return trial;
   }
 
-  /** Starts up to `n` trials (queue, then buffer, then one suggest call), serialised across callers. */
+  /**
+   * Starts up to `n` trials (queue, then buffer, then one suggest call), serialised across callers.
+   * When `stop` aborts while this waits for the lock or for the strategy, it resolves to [] at
+   * once; a suggestion still in flight is then buffered when it arrives (see `#late`).
+   */
   #askMany(n: number, stop: AbortSignal | undefined): Promise<Trial[]> {
-    const run = this.#askLock.then(async () => {
+    const previous = this.#askLock;
+    const run = untilStopped(previous, stop).then(async (turn) => {
+      if (!turn) return [];
       await this.#init();
+      if (!(await untilStopped(this.#late, stop)) || stop?.aborted) return [];
+      if (this.#lateError) {
+        const { error } = this.#lateError;
+        this.#lateError = undefined;
+        throw error;
+      }
       const fromQueue: Config[] = this.#queue.splice(0, n);
       const fromStrategy: Config[] = this.#buffer.splice(0, n - fromQueue.length);
       const want = n - fromQueue.length - fromStrategy.length;
       if (want > 0 && !this.#exhausted) {
-        const suggested = await this.strategy.suggest({
-          space: this.space,
-          direction: this.direction,
-          trials: this.trials,
-          count: want,
-          seed: this.seed,
-        });
-        if (!Array.isArray(suggested)) {
-          throw new TypeError(
-            `strategy "${this.strategy.name}": suggest() must resolve to an array of configurations, got ${show(suggested)}`,
+        const pending = new Promise<unknown>((resolve) =>
+          resolve(
+            this.strategy.suggest({
+              space: this.space,
+              direction: this.direction,
+              trials: this.trials,
+              count: want,
+              seed: this.seed,
+              signal: stop ?? new AbortController().signal,
+            }),
+          ),
+        );
+        const arrived = await untilStopped(pending, stop);
+        if (!arrived) {
+          this.#queue.unshift(...fromQueue);
+          this.#buffer.unshift(...fromStrategy);
+          // The next ask waits for this suggestion, so the strategy never runs twice at once and
+          // its configurations keep their place in the stream.
+          this.#late = pending.then(
+            (late) => {
+              try {
+                this.#buffer.push(...this.#accept(late, want));
+              } catch (error) {
+                this.#lateError = { error };
+              }
+            },
+            () => undefined,
           );
+          return [];
         }
-        for (const c of suggested) {
-          const why = explainNonMember(this.space, c);
-          if (why) {
-            throw new Error(
-              `strategy "${this.strategy.name}" suggested a configuration outside the space: ${why.message}`,
-              { cause: why },
-            );
-          }
-        }
-        if (suggested.length < want) this.#exhausted = true;
-        const canonical = suggested.map((c) => this.#canonical(c));
+        const canonical = this.#accept(arrived.value, want);
         fromStrategy.push(...canonical.slice(0, want));
         this.#buffer.push(...canonical.slice(want));
       }
@@ -533,7 +614,7 @@ class StudyImpl implements Study {
       await this.#flush();
       return created.map((rec) => rec.handle);
     });
-    this.#askLock = run.catch(() => undefined);
+    this.#askLock = Promise.all([previous, run.catch(() => undefined)]).then(() => undefined);
     return run;
   }
 

@@ -33,6 +33,15 @@ export interface SuggestContext {
   readonly count: number;
   /** The study's seed; a strategy created without its own seed derives its random stream from this. */
   readonly seed: number;
+  /**
+   * Aborted when the run that asked stops (its timeout passed, its signal aborted, or it failed):
+   * `optimize` then returns without waiting for this suggestion. A long suggestion may check it
+   * and reject early; if it resolves anyway, its configurations are kept for the study's next ask
+   * (so a seeded run continues as an uninterrupted one), and if it rejects after the stop the
+   * rejection is dropped and the next ask calls `suggest` again. Never aborted for `study.ask()`
+   * and the replay on resume. The study always passes it; optional for contexts built elsewhere.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
