@@ -1,11 +1,9 @@
-import { rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
 import type { CaseResult } from '../../packages/gp/src/webgpu/conformance.js';
 import { conformanceCases } from '../../packages/gp/src/webgpu/conformance.js';
-import { bundle, launch, serve } from './harness.js';
+import { type OpenPage, openPage } from './harness.js';
 
 /*
  * The GP conformance suite (packages/gp/src/webgpu/conformance.ts) in headless Chromium: every
@@ -18,32 +16,19 @@ const here = dirname(fileURLToPath(import.meta.url));
 test.describe.configure({ mode: 'serial' });
 
 let page: Page;
-let server: Server;
-let outDir: string;
-let close: () => Promise<void>;
+let opened: OpenPage | undefined;
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  outDir = await bundle(join(here, 'gp-page'));
-  const served = await serve(outDir);
-  server = served.server;
-  const browser = await launch();
-  close = browser.close;
-  page = await browser.context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') console.error(`[page] ${msg.text()}`);
-  });
-  await page.goto(served.url);
-  await page.waitForFunction(() => 'webtune' in globalThis);
+  opened = await openPage(join(here, 'gp-page'));
+  page = opened.page;
 });
 
 test.afterAll(async () => {
   await page?.evaluate(() =>
     (globalThis as unknown as { webtune: { destroy(): void } }).webtune.destroy(),
   );
-  await close?.();
-  server?.close();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  await opened?.close();
 });
 
 function runCase(name: string, backend: 'cpu' | 'webgpu'): Promise<CaseResult> {

@@ -1,7 +1,9 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import { build } from 'vite';
+import { launch, serve } from '../support/chromium.mjs';
 
 /*
  * The browser tests' page: bundled with vite, then served and opened with the shared Chromium
@@ -20,4 +22,35 @@ export async function bundle(root: string): Promise<string> {
     build: { outDir, emptyOutDir: true, target: 'es2022', minify: false, sourcemap: true },
   });
   return outDir;
+}
+
+/** A bundled page, served and open in the shared headless Chromium, with `globalThis.webtune` set. */
+export interface OpenPage {
+  page: Page;
+  /** Closes the browser and the server and removes the bundle. */
+  close(): Promise<void>;
+}
+
+/**
+ * Bundles `root`, serves it, opens it in a fresh headless Chromium (page errors are echoed to
+ * the test's stderr) and waits for the page to define `globalThis.webtune`.
+ */
+export async function openPage(root: string): Promise<OpenPage> {
+  const outDir = await bundle(root);
+  const { server, url } = await serve(outDir);
+  const browser = await launch();
+  const page = await browser.context.newPage();
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') console.error(`[page] ${msg.text()}`);
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => 'webtune' in globalThis);
+  return {
+    page,
+    async close() {
+      await browser.close();
+      server.close();
+      await rm(outDir, { recursive: true, force: true });
+    },
+  };
 }

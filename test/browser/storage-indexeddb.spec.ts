@@ -1,9 +1,7 @@
-import { rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, type Page, test } from '@playwright/test';
-import { bundle, launch, serve } from './harness.js';
+import { type OpenPage, openPage } from './harness.js';
 import type { api } from './storage-page/main.js';
 
 /*
@@ -17,29 +15,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 test.describe.configure({ mode: 'serial' });
 
 let page: Page;
-let server: Server;
-let outDir: string;
-let close: () => Promise<void>;
+let opened: OpenPage | undefined;
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
-  outDir = await bundle(join(here, 'storage-page'));
-  const served = await serve(outDir);
-  server = served.server;
-  const browser = await launch();
-  close = browser.close;
-  page = await browser.context.newPage();
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') console.error(`[page] ${msg.text()}`);
-  });
-  await page.goto(served.url);
-  await page.waitForFunction(() => 'webtune' in globalThis);
+  opened = await openPage(join(here, 'storage-page'));
+  page = opened.page;
 });
 
 test.afterAll(async () => {
-  await close?.();
-  server?.close();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  await opened?.close();
 });
 
 type Api = typeof api;
