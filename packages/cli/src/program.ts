@@ -7,9 +7,9 @@ import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
 import { addBenchCommand } from './benchCommand.js';
 import { CliError, firstLine } from './errors.js';
-import { formatBest, formatTrialLine, oneLine, stateCounts } from './output.js';
+import { formatBest, formatImportances, formatTrialLine, oneLine, stateCounts } from './output.js';
 import { parseInteger, parsePositive, parseResolution } from './parse.js';
-import { renderReport } from './report.js';
+import { renderReport, studyImportances } from './report.js';
 import { DEFAULT_STRATEGY, runStudyModule } from './run.js';
 import { STRATEGIES, type StrategyFlags } from './strategies.js';
 
@@ -32,6 +32,8 @@ interface RunFlags {
   csv?: string;
   html?: string;
   quiet?: boolean;
+  /** False with --no-importance. */
+  importance: boolean;
   storage?: string;
   resolution?: string;
   shuffle?: boolean;
@@ -159,6 +161,9 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   if (flags.html) await writeFile(resolve(io.cwd, flags.html), renderReport(json));
 
   io.stdout.write(formatBest(study, flags.strategy));
+  if (!flags.quiet && flags.importance) {
+    io.stdout.write(formatImportances(studyImportances(json.trials, json.space)));
+  }
   for (const [label, file] of [
     ['results', flags.out],
     ['csv', flags.csv],
@@ -216,7 +221,11 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .option('-o, --out <file>', 'write the study as JSON')
     .option('--csv <file>', 'write the trials as CSV')
     .option('--html <file>', 'write an HTML report')
-    .option('-q, --quiet', 'no progress output')
+    .option('-q, --quiet', 'no progress output (and no importance line)')
+    .option(
+      '--no-importance',
+      'skip the importance line (paramImportances of the complete trials) after the run',
+    )
     .option(
       '--storage <file>',
       'keep the study in this journal (JSON lines, one process at a time); if it holds the study, resume it: same direction and space, trials left running are failed as stale',

@@ -375,6 +375,40 @@ function intermediateChart(trials: readonly ReportTrial[]): string {
 /** Complete trials above this are thinned (evenly by trial number) before the importance fit, which is O(n³). */
 const IMPORTANCE_MAX_TRIALS = 300;
 
+/** What {@link studyImportances} found: the ranking and the trials it was fitted to, or why there is none. */
+export type StudyImportances =
+  | { ranked: ReturnType<typeof paramImportances>; used: number; complete: number }
+  | { skipped: string };
+
+/**
+ * `paramImportances` of the complete trials, thinned evenly by number to at most 300 (the fit is
+ * O(n³)). Needs the space and ≥ 2 complete trials; otherwise, or when the analysis refuses the
+ * data, `skipped` says why in one sentence. Shared by the report and `webtune run` / `report`.
+ */
+export function studyImportances(
+  trials: readonly ReportTrial[],
+  space: Readonly<Record<string, unknown>> | undefined,
+): StudyImportances {
+  const complete = trials
+    .filter((t) => t.state === 'complete' && finiteValue(t))
+    .sort((a, b) => a.number - b.number);
+  if (complete.length < 2) {
+    return { skipped: `Needs at least 2 complete trials (this study has ${complete.length}).` };
+  }
+  if (space === undefined) return { skipped: 'The study JSON holds no space to sample.' };
+  const stride = Math.max(1, complete.length / IMPORTANCE_MAX_TRIALS);
+  const used =
+    stride > 1
+      ? Array.from({ length: IMPORTANCE_MAX_TRIALS }, (_, i) => complete[Math.floor(i * stride)]!)
+      : complete;
+  try {
+    const ranked = paramImportances(used, space as unknown as SpaceJSON);
+    return { ranked, used: used.length, complete: complete.length };
+  } catch (e) {
+    return { skipped: `Not computed: ${(e as Error).message}` };
+  }
+}
+
 /**
  * Horizontal bars of each parameter's importance (first-order Sobol index of a GP fitted to the
  * complete trials, normalised to sum 1; @webtune/analysis), most important on top. Needs the
@@ -384,26 +418,11 @@ function importanceChart(
   trials: readonly ReportTrial[],
   space: Record<string, ReportParam> | undefined,
 ): string {
-  const skip = (why: string) =>
-    `<section class="chart" id="importance"><h2>Importance</h2><p class="note">${esc(why)}</p></section>`;
-  const complete = trials
-    .filter((t) => t.state === 'complete' && finiteValue(t))
-    .sort((a, b) => a.number - b.number);
-  if (complete.length < 2) {
-    return skip(`Needs at least 2 complete trials (this study has ${complete.length}).`);
+  const found = studyImportances(trials, space);
+  if ('skipped' in found) {
+    return `<section class="chart" id="importance"><h2>Importance</h2><p class="note">${esc(found.skipped)}</p></section>`;
   }
-  if (space === undefined) return skip('The study JSON holds no space to sample.');
-  const stride = Math.max(1, complete.length / IMPORTANCE_MAX_TRIALS);
-  const used =
-    stride > 1
-      ? Array.from({ length: IMPORTANCE_MAX_TRIALS }, (_, i) => complete[Math.floor(i * stride)]!)
-      : complete;
-  let ranked: ReturnType<typeof paramImportances>;
-  try {
-    ranked = paramImportances(used, space as unknown as SpaceJSON);
-  } catch (e) {
-    return skip(`Not computed: ${(e as Error).message}`);
-  }
+  const { ranked, used, complete } = found;
   const row = 30;
   const [left, right, top] = [170, WIDTH - 80, 14];
   const bottom = top + ranked.length * row;
@@ -425,9 +444,9 @@ function importanceChart(
     .join('');
   out += `<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" class="axis"/><text x="${(left + right) / 2}" y="${H - 6}" text-anchor="middle" class="label">importance (share of the variance explained alone, sums to 1)</text>`;
   const of =
-    used.length < complete.length
-      ? `${used.length} of the ${complete.length} complete trials (evenly by number)`
-      : `the ${complete.length} complete trials`;
+    used < complete
+      ? `${used} of the ${complete} complete trials (evenly by number)`
+      : `the ${complete} complete trials`;
   return frame(
     'importance',
     'Importance',
