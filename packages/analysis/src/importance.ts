@@ -1,4 +1,4 @@
-import { crossCovariance, type FittedGP, fitGP, type KernelSpec, mulberry32 } from '@webtune/gp';
+import { crossCovariance, type FittedGP, fitGP, mulberry32 } from '@webtune/gp';
 import {
   createSpace,
   isSpace,
@@ -7,6 +7,7 @@ import {
   type Space,
   type SpaceJSON,
 } from '@webtune/space';
+import { createModelEncoding } from '@webtune/strategies';
 import { type SobolGroup, sobolIndices } from './sobol.js';
 
 /**
@@ -63,9 +64,11 @@ const FLAT = 1e-10;
 /**
  * Hyperparameter importance by functional ANOVA (Sobol indices) of a GP surrogate, as
  * `optuna.importance.get_param_importances` with fANOVA:
- * 1. the complete trials' configurations are encoded to the unit cube (`space.encode`:
- *    categoricals one-hot, log parameters warped) and a Matérn-5/2 GP with ARD lengthscales
- *    (one per categorical, Hamming distance) is fitted to their targets (`fitGP`, MAP);
+ * 1. the complete trials' configurations are encoded to the unit cube as the Bayesian strategy
+ *    models them (`createModelEncoding` of @webtune/strategies: log parameters warped, a
+ *    categorical of ≥ 3 monotonic numbers as one ordered dimension, other categoricals one-hot
+ *    with a Hamming distance) and a Matérn-5/2 GP with ARD lengthscales is fitted to their
+ *    targets (`fitGP`, MAP);
  * 2. the variance of its posterior mean μ over the space is decomposed by Monte Carlo
  *    ({@link sobolIndices}) on configurations drawn by `space.sample`: log parameters
  *    log-uniform, ints and categoricals uniform over their values.
@@ -160,12 +163,11 @@ export function paramImportances<T extends ImportanceTrial>(
     );
   }
 
-  const kernel: KernelSpec = {
-    kind: 'matern52',
-    d: D,
-    categoricalGroups: s.categoricalGroups.map((g) => ({ start: g.start, size: g.size })),
-  };
-  const gp = fitGP(x, y, n, { kernel, random: mulberry32(seed ^ 0x5bd1e995) });
+  const encoding = createModelEncoding(s, 'matern52');
+  const gp = fitGP(encoding.manyToModel(x, n), y, n, {
+    kernel: encoding.kernel,
+    random: mulberry32(seed ^ 0x5bd1e995),
+  });
 
   // Draw every parameter, active or not, from the space without its conditions.
   const free = s.conditional ? createSpace(unconditional(s.toJSON())) : s;
@@ -180,7 +182,7 @@ export function paramImportances<T extends ImportanceTrial>(
   const b = draw();
   const mean = (points: Float64Array, m: number): Float64Array => {
     const p = s.conditional ? activeOnly(s, points, m) : points;
-    return posteriorMean(gp, p, m);
+    return posteriorMean(gp, encoding.manyToModel(p, m), m);
   };
   const groups = names.map((name) => groupOf(s, name));
   const sobol = sobolIndices(mean, a, b, samples, D, groups);
@@ -235,7 +237,7 @@ function groupOf(space: Space, name: string): SobolGroup {
   return { start, size };
 }
 
-/** Posterior mean kᵀα of m points (m×D), standardised units, CHUNK points per kernel block. */
+/** Posterior mean kᵀα of m model points (m×d), standardised units, CHUNK points per kernel block. */
 function posteriorMean(gp: FittedGP, points: Float64Array, m: number): Float64Array {
   const { n, d } = gp;
   const out = new Float64Array(m);
