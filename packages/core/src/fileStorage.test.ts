@@ -1,4 +1,11 @@
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, SpaceJSON } from '@webtune/space';
@@ -237,5 +244,60 @@ describe('fileStorage', () => {
     const s = createStudy({ space, strategy: sampler(), storage: fileStorage(path) });
     await s.optimize((p) => x(p), { trials: 2 });
     expect(await fileStorage(path).getTrials()).toEqual(s.trials);
+  });
+
+  it('readOnly reads the study and its trials without changing a byte, even an incomplete last line', async () => {
+    const path = fresh();
+    const s = study(path);
+    await s.optimize((p) => x(p), { trials: 2 });
+    await s.ask(); // left running, as by a live or killed run
+    appendFileSync(path, '{"op":"update","trial":{"number":1,"par');
+    const before = readFileSync(path);
+    const mtime = statSync(path).mtimeMs;
+    const warnings: string[] = [];
+    const ro = fileStorage(path, { readOnly: true, onWarning: (m) => warnings.push(m) });
+    expect(await ro.getStudy()).toEqual({
+      direction: 'minimize',
+      space: s.space.toJSON(),
+      strategy: 'test-sampler',
+      seed: 1,
+    });
+    expect(await ro.getTrials()).toEqual(s.trials);
+    expect((await ro.getTrials()).map((t) => t.state)).toEqual(['complete', 'complete', 'running']);
+    expect(warnings).toEqual([
+      `fileStorage: ${path}: line 7 is incomplete (the process stopped mid-write?); ignored it (read-only: the file is left as it is): {"op":"update","trial":{"number":1,"par`,
+    ]);
+    const trial = s.trials[2]!;
+    await expect(ro.updateTrial({ ...trial, state: 'failed' })).rejects.toThrow(
+      `fileStorage: ${path}: opened read-only, so it cannot update trial 2`,
+    );
+    await expect(ro.createTrial({ ...trial, number: 3 })).rejects.toThrow(
+      `fileStorage: ${path}: opened read-only, so it cannot create trial 3`,
+    );
+    // A study on it loads (same metadata: nothing to write) but cannot fail its stale trial.
+    const resumed = createStudy({ space, strategy: sampler(), seed: 1, storage: ro });
+    await expect(resumed.load()).rejects.toThrow('opened read-only, so it cannot update trial 2');
+    expect(readFileSync(path)).toEqual(before);
+    expect(statSync(path).mtimeMs).toBe(mtime);
+  });
+
+  it('readOnly refuses a missing file and an empty journal, and creates neither', async () => {
+    const missing = fresh();
+    const ro = fileStorage(missing, { readOnly: true });
+    await expect(ro.getTrials()).rejects.toThrow(
+      `fileStorage: ${missing}: no such file (a read-only journal must exist)`,
+    );
+    expect(existsSync(missing)).toBe(false);
+    const empty = fresh();
+    writeFileSync(empty, '');
+    const roEmpty = fileStorage(empty, { readOnly: true });
+    expect(await roEmpty.getStudy()).toBeUndefined();
+    await expect(
+      roEmpty.openStudy?.({ direction: 'minimize', space, strategy: 's', seed: 0 }),
+    ).rejects.toThrow(`fileStorage: ${empty}: opened read-only, so it cannot record a new study`);
+    expect(readFileSync(empty, 'utf8')).toBe('');
+    expect(() => fileStorage(empty, { readOnly: 1 as never })).toThrow(
+      'fileStorage: readOnly (1) must be a boolean',
+    );
   });
 });

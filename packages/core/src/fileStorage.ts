@@ -16,6 +16,19 @@ export interface FileStorageOptions {
    * from the journal's. Default `console.warn`.
    */
   onWarning?: (message: string) => void;
+  /**
+   * Open the journal for reading only (inspecting a study another process may still be running,
+   * `webtune report`): nothing is ever written or cut, not even an incomplete last line (it is
+   * ignored, with the warning); the file must exist; `createTrial` / `updateTrial` throw, and so
+   * does `openStudy` when the journal holds no study yet. Default false.
+   */
+  readOnly?: boolean;
+}
+
+/** The storage {@link fileStorage} returns: a `Storage` that also reads back the study it holds. */
+export interface FileStorage extends Storage {
+  /** The study recorded in the journal's first line, or undefined when it holds none yet (empty or new file). */
+  getStudy(): Promise<StudyMeta | undefined>;
 }
 
 /** The journal's first line. */
@@ -67,7 +80,8 @@ function serialise(where: string, record: JournalRecord): string {
  * Opening the journal (the study's first use): a missing or empty file starts a new study; an
  * existing one must hold the same direction and space (else it throws naming both values).
  * An incomplete last line (the process died mid-write) is dropped with a warning and cut from the
- * file; any other line that is not a valid record throws, naming the file and the line number.
+ * file (left in place with `readOnly`); any other line that is not a valid record throws, naming
+ * the file and the line number.
  * A write that fails is cut back out of the file, so the journal stays valid.
  *
  * One process at a time: nothing locks the file, and two writers would corrupt it (two creates
@@ -75,16 +89,19 @@ function serialise(where: string, record: JournalRecord): string {
  * attributes must be JSON values. The path is used as given (relative paths resolve against the
  * process's working directory).
  */
-export function fileStorage(path: string, options: FileStorageOptions = {}): Storage {
+export function fileStorage(path: string, options: FileStorageOptions = {}): FileStorage {
   if (typeof path !== 'string' || path === '') {
     throw new TypeError(`fileStorage: path (${show(path)}) must be a non-empty string`);
   }
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`fileStorage: options (${show(options)}) must be an object`);
   }
-  const { fsync = true, onWarning = (m: string) => console.warn(m) } = options;
+  const { fsync = true, onWarning = (m: string) => console.warn(m), readOnly = false } = options;
   if (typeof fsync !== 'boolean') {
     throw new TypeError(`fileStorage: fsync (${show(fsync)}) must be a boolean`);
+  }
+  if (typeof readOnly !== 'boolean') {
+    throw new TypeError(`fileStorage: readOnly (${show(readOnly)}) must be a boolean`);
   }
   if (typeof onWarning !== 'function') {
     throw new TypeError('fileStorage: onWarning must be a function');
@@ -106,6 +123,7 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Sto
       bytes = await readFile(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (readOnly) throw new Error(`${where}: no such file (a read-only journal must exist)`);
       bytes = Buffer.alloc(0);
     }
     const j: Journal = { meta: undefined, trials: new Map(), size: 0 };
@@ -113,9 +131,9 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Sto
     if (end < bytes.length) {
       const line = bytes.subarray(0, end).toString('utf8').split('\n').length;
       onWarning(
-        `${where}: line ${line} is incomplete (the process stopped mid-write?); dropped it: ${bytes.subarray(end, end + 80).toString('utf8')}`,
+        `${where}: line ${line} is incomplete (the process stopped mid-write?); ${readOnly ? 'ignored it (read-only: the file is left as it is)' : 'dropped it'}: ${bytes.subarray(end, end + 80).toString('utf8')}`,
       );
-      await truncate(path, end);
+      if (!readOnly) await truncate(path, end);
     }
     j.size = end;
     const lines = bytes.subarray(0, end).toString('utf8').split('\n');
@@ -201,6 +219,10 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Sto
     j.size += data.length;
   }
 
+  const writable = (what: string) => {
+    if (readOnly) throw new Error(`${where}: opened read-only, so it cannot ${what}`);
+  };
+
   return {
     async openStudy(meta) {
       const j = await loaded();
@@ -209,6 +231,7 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Sto
           checkStudyMeta(where, j.meta, meta, onWarning);
           return;
         }
+        writable('record a new study');
         const study = {
           direction: meta.direction,
           space: meta.space,
@@ -220,6 +243,7 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Sto
       });
     },
     async createTrial(trial) {
+      writable(`create trial ${show(trial?.number)}`);
       const j = await loaded();
       await serial(async () => {
         if (j.meta === undefined) {
@@ -235,6 +259,7 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Sto
       });
     },
     async updateTrial(trial) {
+      writable(`update trial ${show(trial?.number)}`);
       const j = await loaded();
       await serial(async () => {
         if (!j.trials.has(trial.number)) {
@@ -247,6 +272,10 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Sto
     async getTrials() {
       const j = await loaded();
       return serial(async () => [...j.trials.values()].sort((a, b) => a.number - b.number));
+    },
+    async getStudy() {
+      const j = await loaded();
+      return serial(async () => (j.meta === undefined ? undefined : { ...j.meta }));
     },
   };
 }

@@ -30,6 +30,7 @@ export {
   type LoadResult,
   type OptimizeOptions,
   type OptimizeResult,
+  parseStudyJSON,
   STALE_TRIAL_ERROR,
   type StopReason,
   type Study,
@@ -37,5 +38,7 @@ export {
   type StudyOptions,
   type TellValue,
   type TrialJSON,
+  toStudyCSV,
+  toStudyJSON,
 } from './study.js';
 export type * from './types.js';

@@ -1,1 +1,1 @@
-export { type FileStorageOptions, fileStorage } from './fileStorage.js';
+export { type FileStorage, type FileStorageOptions, fileStorage } from './fileStorage.js';

@@ -4,7 +4,13 @@ import { TrialPruned } from './errors.js';
 import { medianPruner } from './pruners.js';
 import { createRng } from './rng.js';
 import { memoryStorage } from './storage.js';
-import { createStudy, STALE_TRIAL_ERROR } from './study.js';
+import {
+  createStudy,
+  parseStudyJSON,
+  STALE_TRIAL_ERROR,
+  toStudyCSV,
+  toStudyJSON,
+} from './study.js';
 import type { FrozenTrial, Storage, Strategy, StudyMeta, SuggestContext } from './types.js';
 
 const spaceJSON: SpaceJSON = {
@@ -645,6 +651,68 @@ describe('best trial, JSON and CSV', () => {
     expect(lines[0]).toBe('number,state,value,x,opt,m,tag,durationMs,error');
     expect(lines[1]).toMatch(/^0,complete,0\.25,1,sgd,0\.5,"a,b",\d+(\.\d+)?,$/);
     expect(csv).toMatch(/\n1,failed,,-2,adam,,"say ""hi""",\d+(\.\d+)?,"line one,\nline two"\n$/);
+  });
+});
+
+describe('study JSON outside a study', () => {
+  async function finished() {
+    const study = createStudy({ space: spaceJSON, strategy: sampler(), seed: 4 });
+    study.enqueue({ x: 1, opt: 'sgd', m: 0.2 });
+    await study.optimize(
+      (p, trial) => {
+        if (x(p) > 2) throw new Error('bad');
+        trial.report(0, 10);
+        trial.setUserAttr('epochs', 1);
+        return x(p);
+      },
+      { trials: 6 },
+    );
+    await study.ask(); // one left running
+    return study;
+  }
+
+  it('parseStudyJSON reads back what toJSON wrote; toStudyJSON and toStudyCSV give it back', async () => {
+    const study = await finished();
+    const json = JSON.parse(JSON.stringify(study.toJSON()));
+    const { meta, trials } = parseStudyJSON(json);
+    expect(meta).toEqual({
+      direction: 'minimize',
+      strategy: 'test-sampler',
+      seed: 4,
+      space: spaceJSON,
+    });
+    expect(trials).toEqual(study.trials);
+    expect(Object.isFrozen(trials[0]?.params)).toBe(true);
+    expect(toStudyJSON(meta, [...trials].reverse())).toEqual(json);
+    expect(toStudyCSV(meta.space, trials)).toBe(study.toCSV());
+  });
+
+  it('parseStudyJSON names what is wrong', () => {
+    const ok = { direction: 'minimize', strategy: 's', seed: 0, space: spaceJSON, trials: [] };
+    const trial = {
+      number: 0,
+      params: { x: 1, opt: 'adam' },
+      state: 'complete',
+      value: 1,
+      startedAt: 0,
+      durationMs: 1,
+    };
+    expect(parseStudyJSON(ok)).toEqual({
+      meta: { direction: 'minimize', strategy: 's', seed: 0, space: spaceJSON },
+      trials: [],
+    });
+    const cases: [unknown, string][] = [
+      [[1], 'a study JSON is an object, not [1]'],
+      [{ ...ok, direction: 'up' }, 'study direction ("up") is not minimize or maximize'],
+      [{ ...ok, trials: undefined }, 'trials (undefined) is not an array'],
+      [{ ...ok, space: { x: { type: 'float', low: 1, high: 0 } } }, 'space.x'],
+      [
+        { ...ok, trials: [trial, { ...trial, number: 1, state: 'done' }] },
+        'trials[1]: trial 1: state ("done") is not running | complete | failed | pruned',
+      ],
+      [{ ...ok, trials: [7] }, 'trials[0]: the trial is not an object'],
+    ];
+    for (const [json, message] of cases) expect(() => parseStudyJSON(json)).toThrow(message);
   });
 });
 

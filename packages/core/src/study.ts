@@ -7,6 +7,7 @@ import {
   type SpaceJSON,
 } from '@webtune/space';
 import { errorMessage, isTrialPruned } from './errors.js';
+import { parseStudyMeta, parseTrial } from './persist.js';
 import { noPruner } from './pruners.js';
 import { memoryStorage } from './storage.js';
 import type {
@@ -16,6 +17,7 @@ import type {
   Pruner,
   Storage,
   Strategy,
+  StudyMeta,
   Trial,
   TrialState,
 } from './types.js';
@@ -333,17 +335,7 @@ class StudyImpl implements Study {
   }
 
   get bestTrial(): FrozenTrial | undefined {
-    let best: FrozenTrial | undefined;
-    for (const { frozen: t } of this.#order) {
-      if (t.state !== 'complete' || t.value === undefined) continue;
-      if (
-        best === undefined ||
-        (this.direction === 'minimize' ? t.value < best.value! : t.value > best.value!)
-      ) {
-        best = t;
-      }
-    }
-    return best;
+    return bestOf(this.trials, this.direction);
   }
 
   get bestValue(): number | undefined {
@@ -787,40 +779,121 @@ class StudyImpl implements Study {
   }
 
   toJSON(): StudyJSON {
-    const best = this.bestTrial;
-    return {
-      direction: this.direction,
-      strategy: this.strategy.name,
-      seed: this.seed,
-      space: this.space.toJSON(),
-      trials: this.trials.map((t) => {
-        const out: TrialJSON = {
-          number: t.number,
-          params: { ...t.params },
-          value: t.value ?? null,
-          state: t.state,
-          startedAt: t.startedAt,
-          durationMs: t.durationMs ?? null,
-        };
-        if (t.error !== undefined) out.error = t.error;
-        if (t.intermediate.length > 0) out.intermediate = t.intermediate.map((r) => ({ ...r }));
-        if (Object.keys(t.userAttrs).length > 0) out.userAttrs = { ...t.userAttrs };
-        return out;
-      }),
-      best: best ? { number: best.number, params: { ...best.params }, value: best.value! } : null,
-    };
+    return toStudyJSON(
+      {
+        direction: this.direction,
+        strategy: this.strategy.name,
+        seed: this.seed,
+        space: this.space.toJSON(),
+      },
+      this.trials,
+    );
   }
 
   toCSV(): string {
-    const names = this.space.names;
-    const lines = [['number', 'state', 'value', ...names, 'durationMs', 'error'].map(csvCell)];
-    for (const t of this.trials) {
-      lines.push(
-        [t.number, t.state, t.value, ...names.map((n) => t.params[n]), t.durationMs, t.error].map(
-          csvCell,
-        ),
-      );
-    }
-    return `${lines.map((l) => l.join(',')).join('\n')}\n`;
+    return toStudyCSV(this.space, this.trials);
   }
+}
+
+/** The best complete trial by direction, earliest on ties; undefined when none completed. */
+function bestOf(trials: readonly FrozenTrial[], direction: Direction): FrozenTrial | undefined {
+  let best: FrozenTrial | undefined;
+  for (const t of trials) {
+    if (t.state !== 'complete' || t.value === undefined) continue;
+    if (
+      best === undefined ||
+      (direction === 'minimize' ? t.value < best.value! : t.value > best.value!)
+    ) {
+      best = t;
+    }
+  }
+  return best;
+}
+
+/**
+ * A study's JSON (what `study.toJSON()` gives) from its metadata and trials, e.g. those a
+ * storage holds: `fileStorage(path, { readOnly: true })`'s `getStudy()` and `getTrials()`.
+ * `best` is recomputed from the trials.
+ */
+export function toStudyJSON(meta: StudyMeta, trials: readonly FrozenTrial[]): StudyJSON {
+  const sorted = [...trials].sort((a, b) => a.number - b.number);
+  const best = bestOf(sorted, meta.direction);
+  return {
+    direction: meta.direction,
+    strategy: meta.strategy,
+    seed: meta.seed,
+    space: meta.space,
+    trials: sorted.map((t) => {
+      const out: TrialJSON = {
+        number: t.number,
+        params: { ...t.params },
+        value: t.value ?? null,
+        state: t.state,
+        startedAt: t.startedAt,
+        durationMs: t.durationMs ?? null,
+      };
+      if (t.error !== undefined) out.error = t.error;
+      if (t.intermediate.length > 0) out.intermediate = t.intermediate.map((r) => ({ ...r }));
+      if (Object.keys(t.userAttrs).length > 0) out.userAttrs = { ...t.userAttrs };
+      return out;
+    }),
+    best: best ? { number: best.number, params: { ...best.params }, value: best.value! } : null,
+  };
+}
+
+/**
+ * The inverse of {@link toStudyJSON}: a study JSON (`webtune run --out`, parsed) as its metadata
+ * and frozen trials, checked field by field. Throws an Error naming the field at fault
+ * (`trials[3]: trial 3: state ("done") is not running | complete | failed | pruned`), or the
+ * space's SpaceError naming the parameter. `best` is not read: it follows from the trials.
+ */
+export function parseStudyJSON(json: unknown): { meta: StudyMeta; trials: FrozenTrial[] } {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new Error(`a study JSON is an object, not ${show(json)?.slice(0, 80)}`);
+  }
+  const { trials, ...rest } = json as Record<string, unknown>;
+  const meta = parseStudyMeta(rest);
+  createSpace(meta.space);
+  if (!Array.isArray(trials))
+    throw new Error(`trials (${show(trials)?.slice(0, 80)}) is not an array`);
+  const parsed = trials.map((t: unknown, i) => {
+    const raw = typeof t === 'object' && t !== null ? (t as Record<string, unknown>) : undefined;
+    const withoutNulls = raw && {
+      ...raw,
+      value: raw.value ?? undefined,
+      durationMs: raw.durationMs ?? undefined,
+      intermediate: raw.intermediate ?? [],
+      userAttrs: raw.userAttrs ?? {},
+    };
+    try {
+      return parseTrial(withoutNulls ?? t);
+    } catch (error) {
+      throw new Error(`trials[${i}]: ${errorMessage(error)}`);
+    }
+  });
+  return { meta, trials: parsed };
+}
+
+/**
+ * Trials as CSV (RFC 4180 quoting, `\n` line ends, header line first):
+ * `number,state,value,<param names in the space's declaration order>,durationMs,error`; inactive
+ * parameters, missing values and running durations are empty cells. `study.toCSV()` is this.
+ */
+export function toStudyCSV(
+  space: Space | SpaceJSON,
+  trials: readonly Pick<
+    FrozenTrial,
+    'number' | 'state' | 'params' | 'value' | 'durationMs' | 'error'
+  >[],
+): string {
+  const names = createSpace(space).names;
+  const lines = [['number', 'state', 'value', ...names, 'durationMs', 'error'].map(csvCell)];
+  for (const t of trials) {
+    lines.push(
+      [t.number, t.state, t.value, ...names.map((n) => t.params[n]), t.durationMs, t.error].map(
+        csvCell,
+      ),
+    );
+  }
+  return `${lines.map((l) => l.join(',')).join('\n')}\n`;
 }
