@@ -56,13 +56,18 @@ async function open(): Promise<{ page: Page; errors: string[] }> {
   return { page, errors };
 }
 
-/** Fills the form, presses Start and waits until the run is done (or failed). */
-async function run(page: Page, settings: Record<string, string>): Promise<RunState> {
+/** Fills the form field by field (selects and inputs alike). */
+async function fill(page: Page, settings: Record<string, string>): Promise<void> {
   for (const [name, value] of Object.entries(settings)) {
     const field = page.locator(`#settings [name="${name}"]`);
     if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
     else await field.fill(value);
   }
+}
+
+/** Fills the form, presses Start and waits until the run is done (or failed). */
+async function run(page: Page, settings: Record<string, string>): Promise<RunState> {
+  await fill(page, settings);
   await page.getByRole('button', { name: 'Start' }).click();
   await page.waitForFunction(() => window.__webtune.state === 'running');
   await page.waitForFunction(() => ['done', 'error'].includes(window.__webtune.state), undefined, {
@@ -214,7 +219,173 @@ test('a bad setting is refused before any work starts, naming the field and the 
   const s = await page.evaluate(() => window.__webtune);
   expect(s.state).toBe('error');
   expect(s.trials).toEqual([]);
-  expect(page.workers()).toEqual([]);
+  expect(s.study).toBeNull();
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
+const stored = (page: Page, name: string) => page.locator(`#stored li[data-name="${name}"]`);
+
+test('a study survives a reload: Resume fails the trial left running as stale and numbers on; importances rank every parameter', async () => {
+  const { page, errors } = await open();
+  await fill(page, {
+    example: 'seed-grid',
+    strategy: 'random',
+    tfBackend: 'cpu',
+    trials: '7',
+    epochs: '3',
+    seed: '5',
+  });
+  await page.getByRole('button', { name: 'Start' }).click();
+  // Reload in the middle of a trial: two complete, the third has reported an epoch.
+  await page.waitForFunction(
+    () => {
+      const t = window.__webtune.trials;
+      return (
+        t.filter((x) => x.state === 'complete').length >= 2 &&
+        t.some((x) => x.state === 'running' && x.epochs >= 1)
+      );
+    },
+    undefined,
+    { timeout: 120_000, polling: 100 },
+  );
+  const before = await page.evaluate(() => window.__webtune);
+  const name = before.study?.name ?? '';
+  expect(name).toContain('webtune-demo?example=seed-grid&strategy=random');
+  const runningNumber = before.trials.find((t) => t.state === 'running')?.number;
+  await page.reload();
+  await expect(stored(page, name)).toContainText(
+    /of 7 trials stored \(\d+ complete, 1 left running: a resume fails it as stale\)/,
+  );
+  const listed = await page.evaluate(
+    (n) => window.__webtune.stored?.studies.find((x) => x.name === n),
+    name,
+  );
+  expect(listed?.running).toBe(1);
+  const storedCount = listed?.trials ?? 0;
+  expect(storedCount).toBeGreaterThanOrEqual(3);
+
+  await stored(page, name).getByRole('button', { name: 'Resume' }).click();
+  await page.waitForFunction(() => window.__webtune.state === 'running');
+  await page.waitForFunction(() => ['done', 'error'].includes(window.__webtune.state), undefined, {
+    timeout: 200_000,
+    polling: 250,
+  });
+  const s = await page.evaluate(() => window.__webtune);
+  expect(s.error).toBeNull();
+  expect(s.stopReason).toBe('trials');
+  expect(s.settings).toEqual(before.settings);
+  expect(s.study).toEqual({ name, resumed: storedCount, stale: [runningNumber], warnings: [] });
+  // One trial per number, 0 … 6: the stored ones first, then new ones numbered on.
+  expect(s.trials.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  const stale = s.trials.find((t) => t.number === runningNumber);
+  expect(stale?.state).toBe('failed');
+  expect(stale?.error).toMatch(/^stale: the trial was running when the study resumed/);
+  for (const t of s.trials.filter((x) => x.number !== runningNumber)) {
+    expect(t.state, `trial ${t.number}: ${t.error}`).toBe('complete');
+  }
+  // Trials finished before the reload come back unchanged.
+  for (const t of before.trials.filter((x) => x.state === 'complete')) {
+    expect(s.trials[t.number]).toEqual(t);
+  }
+  await expect(page.locator('#study')).toContainText(
+    `resumed with ${storedCount} stored trials; trial ${runningNumber} had been running and is now failed (stale)`,
+  );
+  await expect(page.locator('#trials tbody tr[data-state="failed"]')).toHaveCount(1);
+
+  // Importances: refitted at 5 complete trials and when the study stopped (6 complete).
+  await page.waitForFunction(
+    () =>
+      window.__webtune.importances?.basedOn === 6 &&
+      window.__webtune.importances.computing === null,
+    undefined,
+    { timeout: 60_000 },
+  );
+  const imp = (await page.evaluate(() => window.__webtune.importances))!;
+  expect(imp.error).toBeNull();
+  expect(imp.params.map((p) => p.name).sort()).toEqual(['batch', 'hidden', 'lr']);
+  expect(imp.params.reduce((sum, p) => sum + p.importance, 0)).toBeCloseTo(1, 6);
+  for (const p of imp.params) {
+    expect(p.importance).toBeGreaterThanOrEqual(0);
+    await expect(page.locator(`#importance-chart g[data-param="${p.name}"] rect`)).toHaveCount(1);
+  }
+  await expect(page.locator('#importance-chart rect')).toHaveCount(3);
+  await expect(page.locator('#importance-status')).toHaveText('fitted to 6 complete trials');
+  console.log(
+    `resumed ${storedCount} stored trials (stale: ${runningNumber}); values ${s.trials.map((t) => t.valAccuracy).join(', ')}; importances ${imp.params.map((p) => `${p.name} ${p.importance.toFixed(3)}`).join(', ')}`,
+  );
+  await page.screenshot({ path: join(SCREENSHOTS, 'demo-e2e-resume.png'), fullPage: true });
+
+  // The form now holds the stored study's settings: Start refuses to run it a second time.
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.locator('#state')).toHaveText(
+    `error: study "${name}" is already stored with 7 trials: Resume or Discard it under Stored studies`,
+  );
+  await stored(page, name).getByRole('button', { name: 'Discard' }).click();
+  await expect(stored(page, name)).toHaveCount(0);
+  await page.reload();
+  await page.waitForFunction(() => window.__webtune.stored !== null);
+  await expect(stored(page, name)).toHaveCount(0);
+  expect(errors).toEqual([]);
+  await page.close();
+});
+
+test('stored studies that cannot be resumed say why in the page, and Discard removes them', async () => {
+  const { page, errors } = await open();
+  const mismatched =
+    'webtune-demo?example=seed-grid&strategy=random&gpBackend=auto&tfBackend=cpu&trials=1&epochs=1&pruner=none&seed=9&startupTrials=4';
+  const unknown = mismatched.replace('seed-grid', 'mnist');
+  // A database laid out as indexedDBStorage does, holding a study that minimises: the demo maximises.
+  await page.evaluate(
+    ([a, b]) =>
+      Promise.all(
+        [a, b].map(
+          (name) =>
+            new Promise<void>((resolve, reject) => {
+              const request = indexedDB.open(name as string, 1);
+              request.onupgradeneeded = () => {
+                request.result.createObjectStore('study');
+                request.result.createObjectStore('trials', { keyPath: 'number' });
+              };
+              request.onerror = () => reject(request.error);
+              request.onsuccess = () => {
+                const db = request.result;
+                const tx = db.transaction('study', 'readwrite');
+                tx.objectStore('study').put(
+                  {
+                    direction: 'minimize',
+                    space: { lr: { type: 'categorical', choices: [0.001, 0.01, 0.1, 1] } },
+                    strategy: 'random',
+                    seed: 9,
+                  },
+                  'study',
+                );
+                tx.oncomplete = () => {
+                  db.close();
+                  resolve();
+                };
+              };
+            }),
+        ),
+      ),
+    [mismatched, unknown],
+  );
+  await page.reload();
+  await expect(stored(page, unknown)).toContainText(
+    `study "${unknown}": example: 'mnist' is not one of seed-grid, mlp-continuous`,
+  );
+  await expect(stored(page, unknown).getByRole('button', { name: 'Resume' })).toHaveCount(0);
+  await expect(stored(page, mismatched)).toContainText('0 of 1 trials stored (0 complete)');
+  await stored(page, mismatched).getByRole('button', { name: 'Resume' }).click();
+  await expect(page.locator('#state')).toHaveText(
+    `error: indexedDBStorage: database "${mismatched}" holds a study with direction "minimize", but this study's direction is "maximize"`,
+  );
+  const s = await page.evaluate(() => window.__webtune);
+  expect(s.trials).toEqual([]);
+  for (const name of [mismatched, unknown]) {
+    await stored(page, name).getByRole('button', { name: 'Discard' }).click();
+    await expect(stored(page, name)).toHaveCount(0);
+  }
   expect(errors).toEqual([]);
   await page.close();
 });

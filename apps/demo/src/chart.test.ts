@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chartModel, MARGIN } from './chart.js';
-import type { TrialRow } from './run.js';
-
-function row(number: number, state: TrialRow['state'], valAccuracy: number | null): TrialRow {
-  return {
-    number,
-    params: {},
-    state,
-    valAccuracy,
-    testAccuracy: null,
-    epochs: 0,
-    durationMs: null,
-    tfBackend: null,
-    error: null,
-  };
-}
+import { chartModel, importanceModel, MARGIN } from './chart.js';
+import { row } from './testRows.js';
 
 describe('chartModel', () => {
   it('plots complete trials only and steps the best-so-far line up at each new best', () => {
@@ -52,5 +38,28 @@ describe('chartModel', () => {
     const empty = chartModel([row(0, 'running', null)], 400, 200);
     expect(empty.points).toEqual([]);
     expect(empty.bestPath).toBe('');
+  });
+});
+
+describe('importanceModel', () => {
+  it('draws one bar per parameter, in the given order, as long as its share of the axis', () => {
+    const m = importanceModel(
+      [
+        { name: 'lr', importance: 0.75, first: 0.6, total: 0.7 },
+        { name: 'batch', importance: 0.25, first: 0.2, total: 0.3 },
+        { name: 'hidden', importance: 0, first: -0.01, total: 0.01 },
+      ],
+      640,
+    );
+    expect(m.bars.map((b) => [b.name, b.label])).toEqual([
+      ['lr', '0.750'],
+      ['batch', '0.250'],
+      ['hidden', '0.000'],
+    ]);
+    const plot = m.right - m.left;
+    expect(m.bars.map((b) => b.width)).toEqual([0.75 * plot, 0.25 * plot, 0]);
+    expect(m.bars[1]!.y).toBeGreaterThan(m.bars[0]!.y);
+    expect(m.height).toBeGreaterThan(m.bars[2]!.y);
+    expect(importanceModel([], 640).bars).toEqual([]);
   });
 });

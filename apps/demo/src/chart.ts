@@ -1,3 +1,4 @@
+import type { ParamImportance } from '@webtune/analysis';
 import type { TrialRow } from './run.js';
 
 /** Geometry of the optimisation-history chart, in SVG user units (pure, so it is testable). */
@@ -104,5 +105,67 @@ export function renderChart(svg: SVGSVGElement, rows: readonly TrialRow[]): void
     dot.appendChild(el('title', {}, `trial ${p.number}: ${p.value.toFixed(4)}`));
     parts.push(dot);
   }
+  svg.replaceChildren(...parts);
+}
+
+/** Geometry of the importance bar chart, in SVG user units: one row per parameter, most important on top. */
+export interface ImportanceModel {
+  width: number;
+  height: number;
+  /** Bars start at x = `left`; `width` is importance × (plot width), importance in [0, 1]. */
+  bars: { name: string; importance: number; y: number; width: number; label: string }[];
+  left: number;
+  right: number;
+}
+
+const IMPORTANCE_ROW = 26;
+const IMPORTANCE_LABELS = 120;
+
+/** Lays out `params` (as `paramImportances` returns them) as horizontal bars on a 0 … 1 axis. */
+export function importanceModel(
+  params: readonly ParamImportance[],
+  width: number,
+): ImportanceModel {
+  const left = IMPORTANCE_LABELS;
+  const right = width - 56;
+  return {
+    width,
+    height: MARGIN.top + params.length * IMPORTANCE_ROW + MARGIN.bottom,
+    left,
+    right,
+    bars: params.map((p, i) => ({
+      name: p.name,
+      importance: p.importance,
+      y: MARGIN.top + i * IMPORTANCE_ROW + 4,
+      width: Math.max(0, Math.min(1, p.importance)) * (right - left),
+      label: p.importance.toFixed(3),
+    })),
+  };
+}
+
+/** Redraws the importance bars into `svg`. */
+export function renderImportances(svg: SVGSVGElement, params: readonly ParamImportance[]): void {
+  const m = importanceModel(params, 640);
+  svg.setAttribute('viewBox', `0 0 ${m.width} ${m.height}`);
+  const bottom = m.height - MARGIN.bottom;
+  const parts: SVGElement[] = [];
+  for (let i = 0; i <= 4; i++) {
+    const x = m.left + (i / 4) * (m.right - m.left);
+    parts.push(el('line', { x1: x, x2: x, y1: MARGIN.top, y2: bottom, class: 'grid' }));
+    parts.push(el('text', { x, y: bottom + 16, 'text-anchor': 'middle' }, String(i / 4)));
+  }
+  const h = IMPORTANCE_ROW - 8;
+  for (const [i, b] of m.bars.entries()) {
+    const p = params[i]!;
+    const g = el('g', { class: 'bar', 'data-param': b.name });
+    g.append(
+      el('text', { x: m.left - 8, y: b.y + h / 2 + 4, 'text-anchor': 'end' }, b.name),
+      el('rect', { x: m.left, y: b.y, width: b.width, height: h }),
+      el('text', { x: m.left + b.width + 6, y: b.y + h / 2 + 4 }, b.label),
+      el('title', {}, `${b.name}: first-order ${p.first.toFixed(3)}, total ${p.total.toFixed(3)}`),
+    );
+    parts.push(g);
+  }
+  parts.push(el('line', { x1: m.left, x2: m.left, y1: MARGIN.top, y2: bottom, class: 'axis' }));
   svg.replaceChildren(...parts);
 }

@@ -1,6 +1,7 @@
 import digitsUrl from '@webtune/harness/data/digits.csv.gz?url';
-import { renderChart } from './chart.js';
+import { renderChart, renderImportances } from './chart.js';
 import { EXAMPLES, findExample } from './examples.js';
+import { IMPORTANCE_EVERY } from './importances.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import {
   DEFAULT_SETTINGS,
@@ -15,6 +16,7 @@ import {
   TF_BACKENDS,
   type TrialRow,
 } from './run.js';
+import type { StoredStudy } from './stored.js';
 
 const $ = <T extends Element>(selector: string): T => {
   const node = document.querySelector<T>(selector);
@@ -27,6 +29,8 @@ const startButton = $<HTMLButtonElement>('#start');
 const chart = $<SVGSVGElement>('#chart');
 const thead = $<HTMLTableSectionElement>('#trials thead');
 const tbody = $<HTMLTableSectionElement>('#trials tbody');
+const importanceChart = $<SVGSVGElement>('#importance-chart');
+const storedList = $<HTMLUListElement>('#stored');
 
 const state = initialState();
 
@@ -72,6 +76,13 @@ function setupForm(): void {
   syncBayes();
 }
 
+function fillForm(settings: RunSettings): void {
+  for (const [key, value] of Object.entries(settings)) {
+    field(key as keyof RunSettings).value = String(value);
+  }
+  field('strategy').dispatchEvent(new Event('change'));
+}
+
 function readForm(): Partial<Record<keyof RunSettings, string>> {
   const raw: Partial<Record<keyof RunSettings, string>> = {};
   for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof RunSettings)[]) {
@@ -102,7 +113,11 @@ function renderTable(rows: readonly TrialRow[], bestNumber: number | undefined):
         pct(r.testAccuracy),
         r.state,
         String(r.epochs),
-        r.durationMs === null ? '…' : `${(r.durationMs / 1000).toFixed(1)} s`,
+        r.durationMs !== null
+          ? `${(r.durationMs / 1000).toFixed(1)} s`
+          : r.state === 'running'
+            ? '…'
+            : '—',
         r.tfBackend ?? '—',
       ];
       row.append(
@@ -147,6 +162,14 @@ function renderStatus(): void {
     : settings && settings.strategy !== 'bayesian'
       ? `not used (${settings.strategy} search needs no surrogate)`
       : '—';
+  const study = state.study;
+  $<HTMLSpanElement>('#study').textContent = !study
+    ? '—'
+    : `${study.resumed ? `resumed with ${study.resumed} stored trials` : 'new'}${
+        study.stale.length
+          ? `; trial${study.stale.length > 1 ? 's' : ''} ${study.stale.join(', ')} had been running and ${study.stale.length > 1 ? 'are' : 'is'} now failed (stale)`
+          : ''
+      }${study.warnings.map((w) => `; warning: ${w}`).join('')} — IndexedDB "${study.name}"`;
   const best = state.best;
   $<HTMLSpanElement>('#best').textContent = best
     ? `trial ${best.number}: ${pct(best.value)} validation accuracy — ${Object.entries(best.params)
@@ -157,11 +180,75 @@ function renderStatus(): void {
   startButton.classList.toggle('stop', running);
 }
 
+/** One line of settings for the stored-studies list. */
+function describe(s: RunSettings): string {
+  const gp = s.strategy === 'bayesian' ? ` (GP ${s.gpBackend}, ${s.startupTrials} startup)` : '';
+  return `${s.example}, ${s.strategy}${gp}, ${s.trials} trials × ${s.epochs} epochs, pruner ${s.pruner}, TF.js ${s.tfBackend}, seed ${s.seed}`;
+}
+
+function renderStored(): void {
+  const stored = state.stored;
+  const error = $<HTMLParagraphElement>('#stored-error');
+  error.hidden = !stored?.error;
+  error.textContent = stored?.error ?? '';
+  const running = state.state === 'running';
+  const button = (text: string, onClick: () => void, disabled: boolean) => {
+    const b = Object.assign(document.createElement('button'), {
+      type: 'button',
+      textContent: text,
+    });
+    b.disabled = disabled;
+    b.addEventListener('click', onClick);
+    return b;
+  };
+  const item = (s: StoredStudy) => {
+    const li = document.createElement('li');
+    li.dataset.name = s.name;
+    const text = document.createElement('span');
+    text.textContent = s.settings
+      ? `${describe(s.settings)} — ${s.trials} of ${s.settings.trials} trials stored (${s.complete} complete${s.running ? `, ${s.running} left running: a resume fails ${s.running > 1 ? 'them' : 'it'} as stale` : ''})`
+      : (s.error ?? s.name);
+    if (s.error) text.className = 'error';
+    const settings = s.settings;
+    li.append(
+      text,
+      ...(settings ? [button('Resume', () => start(settings, true), running)] : []),
+      button('Discard', () => post({ type: 'discard', name: s.name }), running),
+    );
+    return li;
+  };
+  storedList.replaceChildren(
+    ...(stored === null
+      ? [Object.assign(document.createElement('li'), { textContent: 'reading…' })]
+      : stored.studies.length === 0
+        ? [Object.assign(document.createElement('li'), { textContent: 'none' })]
+        : stored.studies.map(item)),
+  );
+}
+
+function renderImportancePanel(): void {
+  const imp = state.importances;
+  const status = $<HTMLParagraphElement>('#importance-status');
+  const computing = imp?.computing != null ? ` (refitting to ${imp.computing} trials…)` : '';
+  status.textContent = !imp
+    ? '—'
+    : imp.error
+      ? `not computed: ${imp.error}${computing}`
+      : imp.basedOn > 0
+        ? `fitted to ${imp.basedOn} complete trials${computing}`
+        : computing ||
+          `after ${IMPORTANCE_EVERY} complete trials (or when the study stops, from 2 on)`;
+  status.className = imp?.error ? 'error' : '';
+  renderImportances(importanceChart, imp?.params ?? []);
+}
+
 function render(): void {
   window.__webtune = JSON.parse(JSON.stringify(state)) as RunState;
   renderStatus();
+  renderStored();
   renderTable(state.trials, state.best?.number);
   renderChart(chart, state.trials);
+  renderImportancePanel();
 }
 
 let worker: Worker | undefined;
@@ -170,7 +257,9 @@ function studyWorker(): Worker {
   if (worker) return worker;
   const created = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   created.onmessage = (event: MessageEvent<FromWorker>) => {
-    Object.assign(state, event.data.state, { adapter: state.adapter });
+    const m = event.data;
+    if (m.type === 'studies') state.stored = { studies: m.studies, error: m.error };
+    else Object.assign(state, m.state, { adapter: state.adapter, stored: state.stored });
     render();
   };
   created.onerror = (event) => {
@@ -183,10 +272,14 @@ function studyWorker(): Worker {
   return created;
 }
 
-function start(): void {
+const post = (message: ToWorker) => studyWorker().postMessage(message);
+
+/** Runs `settings` (a stored study's when resuming; the form's, parsed, otherwise). */
+function start(stored: RunSettings | null, resume: boolean): void {
   let settings: RunSettings;
   try {
-    settings = parseSettings(readForm());
+    if (stored) fillForm(stored);
+    settings = stored ?? parseSettings(readForm());
   } catch (error) {
     Object.assign(state, { state: 'error', error: (error as Error).message });
     render();
@@ -199,25 +292,28 @@ function start(): void {
     best: null,
     error: null,
     gp: null,
+    study: null,
+    importances: null,
   });
   render();
-  const message: ToWorker = {
+  post({
     type: 'start',
     settings,
+    resume,
     adapter: state.adapter,
     digitsUrl: new URL(digitsUrl, location.href).href,
-  };
-  studyWorker().postMessage(message);
+  });
 }
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  if (state.state !== 'running') start();
-  else worker?.postMessage({ type: 'stop' } satisfies ToWorker);
+  if (state.state !== 'running') start(null, false);
+  else post({ type: 'stop' });
 });
 
 setupForm();
 render();
+post({ type: 'list' });
 probeAdapter()
   .catch((error: unknown) => ({
     available: false,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bestOf, DEFAULT_SETTINGS, parseSettings, type TrialRow } from './run.js';
+import { bestOf, DEFAULT_SETTINGS, parseSettings } from './run.js';
+import { row } from './testRows.js';
 
 describe('parseSettings', () => {
   it('parses form strings and fills defaults', () => {
@@ -30,18 +31,8 @@ describe('parseSettings', () => {
 
 describe('bestOf', () => {
   it('takes the highest complete validation accuracy, earliest on ties', () => {
-    const rows = [0.4, 0.9, 0.9, 0.95].map(
-      (v, number): TrialRow => ({
-        number,
-        params: { n: number },
-        state: number === 3 ? 'pruned' : 'complete',
-        valAccuracy: v,
-        testAccuracy: null,
-        epochs: 1,
-        durationMs: 1,
-        tfBackend: 'cpu',
-        error: null,
-      }),
+    const rows = [0.4, 0.9, 0.9, 0.95].map((v, number) =>
+      row(number, number === 3 ? 'pruned' : 'complete', v, { n: number }),
     );
     expect(bestOf(rows)).toEqual({ number: 1, params: { n: 1 }, value: 0.9 });
     expect(bestOf([])).toBeNull();

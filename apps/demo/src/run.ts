@@ -18,6 +18,8 @@ import {
 } from '@webtune/harness';
 import { bayesian, grid, random, sobol } from '@webtune/strategies';
 import { findExample } from './examples.js';
+import type { ImportanceReport } from './importances.js';
+import type { StoredStudy } from './stored.js';
 
 export const STRATEGIES = ['random', 'sobol', 'grid', 'bayesian'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
@@ -136,6 +138,18 @@ export interface GpReport {
   ms: number;
 }
 
+/** The persistent study a run writes to (IndexedDB, one database per settings). */
+export interface StudyReport {
+  /** Its database name (`studyName(settings)`). */
+  name: string;
+  /** Trials found stored when the run began (0 for a new study). */
+  resumed: number;
+  /** Numbers of the stored trials a stopped page left running, now failed as stale. */
+  stale: number[];
+  /** Storage warnings (a stored study with another strategy or seed). */
+  warnings: string[];
+}
+
 /** The whole observable state; the page mirrors it into `window.__webtune`. */
 export interface RunState {
   state: 'idle' | 'running' | 'done' | 'error';
@@ -148,6 +162,11 @@ export interface RunState {
   /** Why the study stopped (trials, exhausted, aborted …) once it has. */
   stopReason: StopReason | null;
   error: string | null;
+  study: StudyReport | null;
+  /** Parameter importances, refitted as trials complete (null before the run). */
+  importances: ImportanceReport | null;
+  /** The studies stored in this browser (null until the worker listed them; the page keeps it). */
+  stored: { studies: StoredStudy[]; error: string | null } | null;
 }
 
 declare global {
@@ -168,6 +187,9 @@ export function initialState(): RunState {
     gp: null,
     stopReason: null,
     error: null,
+    study: null,
+    importances: null,
+    stored: null,
   };
 }
 
@@ -228,10 +250,10 @@ export function bestOf(rows: readonly TrialRow[]): RunState['best'] {
   return best;
 }
 
-/** A storage that keeps trials in memory and reports every change (so the table is live). */
-function watchedStorage(onChange: (trial: FrozenTrial) => void): Storage {
-  const inner = memoryStorage();
+/** `inner`, reporting every trial change (so the table is live). */
+function watchedStorage(inner: Storage, onChange: (trial: FrozenTrial) => void): Storage {
   return {
+    ...(inner.openStudy ? { openStudy: (meta) => inner.openStudy!(meta) } : {}),
     async createTrial(trial) {
       await inner.createTrial(trial);
       onChange(trial);
@@ -270,12 +292,21 @@ export interface RunOptions {
   /** The digits, loaded once by the caller. */
   dataset: Dataset;
   signal?: AbortSignal;
+  /**
+   * Where the trials go (default `memoryStorage()`); a storage that already holds the study
+   * resumes it, and `settings.trials` counts the stored trials too.
+   */
+  storage?: Storage;
+  /** The storage's study name, for `state.study`. */
+  studyName?: string;
+  /** Storage warnings collected by the caller, for `state.study`. */
+  warnings?: string[];
   /** Called after every change of `state` (trial created, epoch reported, trial finished …). */
   onChange: (state: RunState) => void;
 }
 
 /**
- * Runs one study: picks the TF.js backend, opens the GP backend for a bayesian search (on TF.js's
+ * Runs one study until it holds `settings.trials` trials (stored ones included): picks the TF.js backend, opens the GP backend for a bayesian search (on TF.js's
  * GPUDevice when TF.js trains on WebGPU), and trains one MLP per trial. Mutates and reports
  * `state`; resolves when the study stops (trials done, space exhausted or aborted). Setup errors
  * set `state.state = 'error'` and `state.error`; a failing trial fails alone.
@@ -295,6 +326,8 @@ export async function runStudy(
     gp: null,
     stopReason: null,
     error: null,
+    study: null,
+    importances: null,
   } satisfies Partial<RunState>);
   changed();
   let strategy: Strategy | undefined;
@@ -325,19 +358,33 @@ export async function runStudy(
     }
     changed();
     const rows = new Map<number, TrialRow>();
+    const show = (t: FrozenTrial) => {
+      rows.set(t.number, toRow(t));
+      state.trials = [...rows.values()].sort((a, b) => a.number - b.number);
+      state.best = bestOf(state.trials);
+    };
     const study = createStudy({
       space: example.space,
       strategy,
       direction: 'maximize',
       seed: settings.seed,
       pruner: settings.pruner === 'median' ? medianPruner() : noPruner(),
-      storage: watchedStorage((t) => {
-        rows.set(t.number, toRow(t));
-        state.trials = [...rows.values()].sort((a, b) => a.number - b.number);
-        state.best = bestOf(state.trials);
+      storage: watchedStorage(options.storage ?? memoryStorage(), (t) => {
+        show(t);
         changed();
       }),
+      // Replaying a bayesian study would refit the GP once per stored trial.
+      replayStrategy: settings.strategy !== 'bayesian',
     });
+    const loaded = await study.load();
+    for (const t of loaded.trials) show(t);
+    state.study = {
+      name: options.studyName ?? 'in memory',
+      resumed: loaded.trials.length,
+      stale: [...loaded.stale],
+      warnings: options.warnings ?? [],
+    };
+    changed();
     const train = createObjective({
       dataset: options.dataset,
       model: example.model,
@@ -356,10 +403,14 @@ export async function runStudy(
       },
       { data: train.data },
     );
-    const result = await study.optimize(objective, {
-      trials: settings.trials,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const remaining = settings.trials - loaded.trials.length;
+    const result =
+      remaining > 0
+        ? await study.optimize(objective, {
+            trials: remaining,
+            ...(options.signal ? { signal: options.signal } : {}),
+          })
+        : { reason: 'trials' as const };
     state.stopReason = result.reason;
     state.state = 'done';
   } catch (error) {
