@@ -18,14 +18,14 @@ function isScalar(value: unknown): value is string | number | boolean {
 }
 
 /**
- * A plain-text table of the best trial (number, value, params, then its scalar user attributes —
- * e.g. the harness's testAccuracy and epochs), ending in a newline.
+ * The trial counts by state, then a plain-text table of the best trial (number, value, params, then
+ * its scalar user attributes — e.g. the harness's testAccuracy and epochs), ending in a newline.
  */
-export function formatBest(study: Study, strategy: string): string {
+export function formatBest(study: Pick<Study, 'trials' | 'bestTrial'>, strategy: string): string {
   const trials = study.trials;
   const c = stateCounts(trials);
   const lines = [
-    `${trials.length} trials with ${strategy}: ${c.complete} complete, ${c.failed} failed, ${c.pruned} pruned`,
+    `${trials.length} trials with ${strategy}: ${c.complete} complete, ${c.failed} failed, ${c.pruned} pruned${c.running > 0 ? `, ${c.running} running` : ''}`,
   ];
   const best = study.bestTrial;
   if (best === undefined || best.value === undefined) {

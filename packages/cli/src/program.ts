@@ -10,6 +10,7 @@ import { CliError, firstLine } from './errors.js';
 import { formatBest, formatImportances, formatTrialLine, oneLine, stateCounts } from './output.js';
 import { parseInteger, parsePositive, parseResolution } from './parse.js';
 import { renderReport, studyImportances } from './report.js';
+import { addReportCommand } from './reportCommand.js';
 import { DEFAULT_STRATEGY, runStudyModule } from './run.js';
 import { STRATEGIES, type StrategyFlags } from './strategies.js';
 
@@ -242,6 +243,7 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
       done(await runCommand(modulePath, flags, io));
     });
 
+  addReportCommand(program, io, done);
   addBenchCommand(program, io, done);
 
   return program;

@@ -1,0 +1,140 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  type FrozenTrial,
+  parseStudyJSON,
+  type StudyMeta,
+  toStudyCSV,
+  toStudyJSON,
+} from '@webtune/core';
+import { fileStorage } from '@webtune/core/node';
+import type { Command } from 'commander';
+import { CliError, firstLine } from './errors.js';
+import { formatBest, formatImportances } from './output.js';
+import type { CliIO } from './program.js';
+import { renderReport, studyImportances } from './report.js';
+
+/** A study read back from a file: what `webtune run --out` wrote, or a `--storage` journal. */
+export interface SavedStudy {
+  kind: 'study JSON' | 'journal';
+  meta: StudyMeta;
+  /** Ordered by number; a journal's running trials stay running (its run may still be going). */
+  trials: FrozenTrial[];
+}
+
+const NEITHER = 'neither a study JSON (webtune run --out) nor a journal (webtune run --storage)';
+
+function isJournalHeader(line: string): boolean {
+  try {
+    const record = JSON.parse(line);
+    return typeof record === 'object' && record !== null && record.op === 'study';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads a study saved by `webtune run --out` or kept by `--storage` (opened with
+ * `fileStorage(path, { readOnly: true })`: the journal is not written, not even cut). Every problem
+ * is a CliError naming the path: missing, unreadable, neither kind, or a corrupt journal (with the
+ * line). Journal warnings (an incomplete last line) go to `warn`.
+ */
+export async function readSavedStudy(
+  path: string,
+  warn: (message: string) => void = () => {},
+): Promise<SavedStudy> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      code === 'ENOENT'
+        ? `${path}: no such file`
+        : code === 'EISDIR'
+          ? `${path}: is a directory, not a study file`
+          : `${path}: cannot read it: ${firstLine(error)}`,
+    );
+  }
+  if (text.trim() === '') throw new CliError(`${path}: the file is empty: ${NEITHER}`);
+  if (isJournalHeader(text.slice(0, text.indexOf('\n') + 1 || undefined))) {
+    const storage = fileStorage(path, { readOnly: true, fsync: false, onWarning: warn });
+    try {
+      const meta = await storage.getStudy();
+      if (meta === undefined) throw new Error(`${path}: the journal holds no study`);
+      return { kind: 'journal', meta, trials: await storage.getTrials() };
+    } catch (error) {
+      throw new CliError(`corrupt journal: ${firstLine(error)}`, { cause: error });
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const why = (error as Error).message.replace(/\s+/g, ' ');
+    throw new CliError(`${path}: ${NEITHER}: not JSON (${why})`);
+  }
+  try {
+    return { kind: 'study JSON', ...parseStudyJSON(json) };
+  } catch (error) {
+    throw new CliError(`${path}: not a study JSON (webtune run --out): ${firstLine(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+interface ReportFlags {
+  html?: string;
+  csv?: string;
+  /** False with --no-importance. */
+  importance: boolean;
+}
+
+async function reportCommand(file: string, flags: ReportFlags, io: CliIO): Promise<number> {
+  const path = resolve(io.cwd, file);
+  const outputs = [
+    ['report', flags.html],
+    ['csv', flags.csv],
+  ] as const;
+  for (const [label, out] of outputs) {
+    if (out !== undefined && resolve(io.cwd, out) === path) {
+      throw new CliError(`--${label === 'report' ? 'html' : 'csv'} (${out}) is the study file`, {
+        exitCode: 2,
+      });
+    }
+  }
+  const saved = await readSavedStudy(path, (m) => io.stderr.write(`webtune: warning: ${m}\n`));
+  const { meta, trials } = saved;
+  const json = toStudyJSON(meta, trials);
+  if (flags.html) await writeFile(resolve(io.cwd, flags.html), renderReport(json));
+  if (flags.csv) await writeFile(resolve(io.cwd, flags.csv), toStudyCSV(meta.space, trials));
+
+  io.stdout.write(
+    `${path}: ${saved.kind} of a study to ${meta.direction}, strategy ${meta.strategy}, seed ${meta.seed}\n`,
+  );
+  const bestTrial = trials.find((t) => t.number === json.best?.number);
+  io.stdout.write(formatBest({ trials, bestTrial }, meta.strategy));
+  if (flags.importance) {
+    io.stdout.write(formatImportances(studyImportances(json.trials, json.space)));
+  }
+  for (const [label, out] of outputs) {
+    if (out) io.stdout.write(`${label}: ${resolve(io.cwd, out)}\n`);
+  }
+  return 0;
+}
+
+/** Adds `webtune report <study.json | journal.jsonl> [--html f] [--csv f]` to the program. */
+export function addReportCommand(program: Command, io: CliIO, done: (code: number) => void): void {
+  program
+    .command('report')
+    .description(
+      'summarise a saved study (webtune run --out) or a journal (--storage, read only), and write its HTML report or CSV',
+    )
+    .argument('<study-file>', 'study JSON or journal (.jsonl), relative to the current directory')
+    .option('--html <file>', 'write the HTML report')
+    .option('--csv <file>', 'write the trials as CSV')
+    .option('--no-importance', 'skip the importance line')
+    .action(async (file: string, flags: ReportFlags) => {
+      done(await reportCommand(file, flags, io));
+    });
+}
