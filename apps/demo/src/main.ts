@@ -239,7 +239,9 @@ function renderImportancePanel(): void {
         : computing ||
           `after ${IMPORTANCE_EVERY} complete trials (or when the study stops, from 2 on)`;
   status.className = imp?.error ? 'error' : '';
-  renderImportances(importanceChart, imp?.params ?? []);
+  const params = imp?.params ?? [];
+  importanceChart.style.display = params.length ? '' : 'none';
+  renderImportances(importanceChart, params);
 }
 
 function render(): void {
