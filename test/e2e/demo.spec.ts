@@ -316,6 +316,17 @@ test('a study survives a reload: Resume fails the trial left running as stale an
   );
   await page.screenshot({ path: join(SCREENSHOTS, 'demo-e2e-resume.png'), fullPage: true });
 
+  // Resuming a finished study shows it again and trains nothing.
+  await page.reload();
+  await stored(page, name).getByRole('button', { name: 'Resume' }).click();
+  await page.waitForFunction(
+    () => window.__webtune.state === 'done' && window.__webtune.importances?.basedOn === 6,
+  );
+  const again = await page.evaluate(() => window.__webtune);
+  expect(again.study).toEqual({ name, resumed: 7, stale: [], warnings: [] });
+  expect(again.trials).toEqual(s.trials);
+  expect(again.importances?.params).toEqual(imp.params);
+
   // The form now holds the stored study's settings: Start refuses to run it a second time.
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.locator('#state')).toHaveText(

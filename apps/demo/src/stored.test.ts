@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, parseSettings } from './run.js';
-import { STUDY_PREFIX, settingsFromStudyName, studyName } from './stored.js';
+import {
+  checkStudy,
+  listStudies,
+  STUDY_PREFIX,
+  settingsFromStudyName,
+  studyName,
+} from './stored.js';
 
 describe('studyName', () => {
   it('encodes every setting in a fixed order and decodes back to the same settings', () => {
@@ -29,5 +35,14 @@ describe('studyName', () => {
     expect(() => settingsFromStudyName(bad)).toThrow(
       `study "${bad}": trials: '0' must be an integer in [1, 500]`,
     );
+  });
+});
+
+describe('stored studies without IndexedDB (Node has none)', () => {
+  it('listing and opening say so instead of failing later', async () => {
+    expect(typeof indexedDB).toBe('undefined');
+    const why = 'this browser offers no IndexedDB here, so studies cannot be stored';
+    await expect(listStudies()).rejects.toThrow(why);
+    await expect(checkStudy(studyName(DEFAULT_SETTINGS), false)).rejects.toThrow(why);
   });
 });
