@@ -382,6 +382,41 @@ describe('optimize', () => {
     expect(study.trials.map((t) => t.params)).toEqual(uninterrupted.trials.map((t) => t.params));
   });
 
+  it('a suggestion computed synchronously past the deadline starts no trial: it is kept for the next run', async () => {
+    const s = stream();
+    const blocking: Strategy = {
+      name: 'blocking',
+      suggest(ctx) {
+        if (s.contexts.length === 1) {
+          const until = performance.now() + 60; // holds the event loop: the timer cannot fire
+          while (performance.now() < until);
+        }
+        return s.strategy.suggest(ctx);
+      },
+    };
+    const study = createStudy({ space: spaceJSON, strategy: blocking });
+    expect(await study.optimize((p) => x(p), { timeoutMs: 30 })).toEqual({
+      trials: 1,
+      reason: 'timeout',
+    });
+    expect(study.trials).toHaveLength(1);
+    await study.optimize((p) => x(p), { trials: 2 });
+    expect(s.contexts).toHaveLength(3);
+    const uninterrupted = createStudy({ space: spaceJSON, strategy: stream().strategy });
+    await uninterrupted.optimize((p) => x(p), { trials: 3 });
+    expect(study.trials.map((t) => t.params)).toEqual(uninterrupted.trials.map((t) => t.params));
+  });
+
+  it('a timeout stops a run whose strategy and objective never yield to the event loop', async () => {
+    // Everything resolves in microtasks, so the timer never gets to fire: the deadline is also
+    // checked before each trial starts.
+    const study = createStudy({ space: spaceJSON, strategy: stream().strategy });
+    const r = await study.optimize((p) => x(p), { timeoutMs: 20 });
+    expect(r.reason).toBe('timeout');
+    expect(r.trials).toBeGreaterThan(0);
+    expect(study.trials.every((t) => t.state === 'complete')).toBe(true);
+  });
+
   it('a late suggestion that rejects is dropped without an unhandled rejection; the next ask asks again', async () => {
     const slow = gate();
     const s = stream({ call: 2, until: slow.promise });

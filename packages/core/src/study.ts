@@ -519,9 +519,10 @@ class StudyImpl implements Study {
   /**
    * Starts up to `n` trials (queue, then buffer, then one suggest call), serialised across callers.
    * When `stop` aborts while this waits for the lock or for the strategy, it resolves to [] at
-   * once; a suggestion still in flight is then buffered when it arrives (see `#late`).
+   * once; a suggestion still in flight is then buffered when it arrives (see `#late`). `poll`
+   * runs just before trials would start, to abort `stop` for a deadline the timer missed.
    */
-  #askMany(n: number, stop: AbortSignal | undefined): Promise<Trial[]> {
+  #askMany(n: number, stop: AbortSignal | undefined, poll?: () => void): Promise<Trial[]> {
     const previous = this.#askLock;
     const run = untilStopped(previous, stop).then(async (turn) => {
       if (!turn) return [];
@@ -570,6 +571,7 @@ class StudyImpl implements Study {
         fromStrategy.push(...canonical.slice(0, want));
         this.#buffer.push(...canonical.slice(want));
       }
+      poll?.();
       if (stop?.aborted) {
         this.#queue.unshift(...fromQueue);
         this.#buffer.unshift(...fromStrategy);
@@ -686,16 +688,23 @@ class StudyImpl implements Study {
     // setTimeout fires after 1 ms for delays over 2^31 − 1 ms (about 24.8 days), Infinity
     // included: a long timeout is waited for in chunks up to that limit.
     let timer: ReturnType<typeof setTimeout> | undefined;
-    if (timeoutMs !== undefined) {
-      const deadline = now() + timeoutMs;
+    const deadline = timeoutMs === undefined ? undefined : now() + timeoutMs;
+    const timeout = () =>
+      halt('timeout', new Error(`optimize: the timeout of ${timeoutMs} ms passed`));
+    // The timer cannot fire while a strategy computes synchronously; this catches a deadline it
+    // overran before the suggestion it returns late can start a trial.
+    const checkDeadline = () => {
+      if (deadline !== undefined && now() >= deadline) timeout();
+    };
+    if (deadline !== undefined) {
       const arm = (delay: number) => {
         timer = setTimeout(() => {
           const left = deadline - now();
           if (left > 0 && delay === MAX_TIMER_MS) arm(Math.min(left, MAX_TIMER_MS));
-          else halt('timeout', new Error(`optimize: the timeout of ${timeoutMs} ms passed`));
+          else timeout();
         }, delay);
       };
-      arm(Math.min(timeoutMs, MAX_TIMER_MS));
+      arm(Math.min(timeoutMs!, MAX_TIMER_MS));
     }
 
     const running = new Map<number, Promise<void>>();
@@ -751,7 +760,7 @@ class StudyImpl implements Study {
           await Promise.race(running.values());
           continue;
         }
-        const batch = await this.#askMany(budget, stop.signal);
+        const batch = await this.#askMany(budget, stop.signal, checkDeadline);
         if (batch.length === 0) {
           if (stop.signal.aborted) break;
           if (running.size === 0) {
