@@ -858,13 +858,13 @@ export function toStudyJSON(meta: StudyMeta, trials: readonly FrozenTrial[]): St
  */
 export function parseStudyJSON(json: unknown): { meta: StudyMeta; trials: FrozenTrial[] } {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new Error(`a study JSON is an object, not ${show(json)?.slice(0, 80)}`);
+    throw new Error(`a study JSON is an object, not ${show(json).slice(0, 80)}`);
   }
   const { trials, ...rest } = json as Record<string, unknown>;
   const meta = parseStudyMeta(rest);
   createSpace(meta.space);
   if (!Array.isArray(trials))
-    throw new Error(`trials (${show(trials)?.slice(0, 80)}) is not an array`);
+    throw new Error(`trials (${show(trials).slice(0, 80)}) is not an array`);
   const parsed = trials.map((t: unknown, i) => {
     const raw = typeof t === 'object' && t !== null ? (t as Record<string, unknown>) : undefined;
     const withoutNulls = raw && {
