@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createStudy, type Objective } from '@webtune/core';
 import { createSpace } from '@webtune/space';
+import { random } from '@webtune/strategies';
 import { describe, expect, it } from 'vitest';
 
 const examples = resolve(fileURLToPath(import.meta.url), '../../../../examples');
@@ -45,4 +47,35 @@ describe('examples/branin.mjs', () => {
       expect(m.objective(c)).toBeGreaterThanOrEqual(m.fStar as number);
     }
   });
+});
+
+describe('examples/cnn-digits.mjs', () => {
+  it('searches filters and kernel size only for the CNN, and trains one on the digits', async () => {
+    const m = await load('cnn-digits.mjs');
+    const space = createSpace(m.space as Parameters<typeof createSpace>[0]);
+    let state = 1;
+    const rng = { random: () => ((state = (state * 48271) % 2147483647) - 1) / 2147483646 };
+    const configs = Array.from({ length: 40 }, () => space.sample(rng));
+    for (const c of configs) {
+      const cnn = c.architecture === 'cnn';
+      expect('filters' in c && 'kernelSize' in c, JSON.stringify(c)).toBe(cnn);
+    }
+    expect(new Set(configs.map((c) => c.architecture))).toEqual(new Set(['mlp', 'cnn']));
+    const study = createStudy({ space, strategy: random(), direction: 'maximize' });
+    study.enqueue({
+      architecture: 'cnn',
+      filters: 8,
+      kernelSize: 3,
+      lr: 0.01,
+      hidden: 32,
+      dropout: 0,
+    });
+    const objective = (m.createCnnObjective as (o: object) => Objective)({ epochs: 2 });
+    await study.optimize(objective, { trials: 1 });
+    const [trial] = study.trials;
+    expect(trial?.state, trial?.error).toBe('complete');
+    const acc = trial?.value ?? 0;
+    // Ten classes: chance is 0.1; two epochs of a small CNN already get most digits right.
+    expect(acc).toBeGreaterThan(0.8);
+  }, 60_000);
 });
