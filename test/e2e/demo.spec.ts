@@ -233,11 +233,12 @@ test('a study survives a reload: Resume fails the trial left running as stale an
     strategy: 'random',
     tfBackend: 'cpu',
     trials: '7',
-    epochs: '3',
+    epochs: '6',
     seed: '5',
   });
   await page.getByRole('button', { name: 'Start' }).click();
-  // Reload in the middle of a trial: two complete, the third has reported an epoch.
+  // Reload in the middle of a trial: two complete, the third has reported an epoch (of six, so
+  // a slow machine still has several epochs' time to reload before that trial finishes).
   await page.waitForFunction(
     () => {
       const t = window.__webtune.trials;
