@@ -158,6 +158,27 @@ export interface FitState {
   warp?: OutputWarp;
 }
 
+/**
+ * {@link fitModel} for a suggestion that may be stopped: the fit runs without pausing, so a run
+ * that stopped meanwhile (`signal` aborted) is noticed only after it. Then the fit state is put
+ * back as it was and the abort reason thrown, so the next suggestion fits from the same state an
+ * uninterrupted run would have, and suggests the same.
+ */
+export function fitModelUnlessStopped(
+  signal: AbortSignal | undefined,
+  ...args: Parameters<typeof fitModel>
+): ReturnType<typeof fitModel> {
+  const state = args[2];
+  const saved: FitState = { ...state };
+  const fitted = fitModel(...args);
+  if (signal?.aborted) {
+    for (const key of ['params', 'noiseFree', 'warp'] as const) delete state[key];
+    Object.assign(state, saved);
+    signal.throwIfAborted();
+  }
+  return fitted;
+}
+
 /** Default cap on the ARD lengthscales (unit cube): @webtune/gp's own bound; see {@link FitOptions.maxLengthscale}. */
 export const MAX_LENGTHSCALE = 1e3;
 

@@ -166,6 +166,32 @@ describe('bayesian', () => {
     }
   });
 
+  it.each([
+    ['bayesian', bayesian],
+    ['gradient', gradient],
+  ] as const)(
+    '%s stops after the fit when the run has stopped, and the next call suggests what an uninterrupted one would',
+    async (_, make) => {
+      const trials = [0, 1, 2, 3, 4, 5].map((i) =>
+        trial(
+          i,
+          { x1: -5 + 2.5 * i, x2: 15 - 2 * i },
+          branin({ x1: -5 + 2.5 * i, x2: 15 - 2 * i }),
+        ),
+      );
+      const context = { space: BRANIN, direction: 'minimize', trials, count: 1, seed: 7 } as const;
+      const stopped = new AbortController();
+      stopped.abort(new DOMException('the run stopped', 'AbortError'));
+      const strategy = make({ ...SMALL });
+      await expect(strategy.suggest({ ...context, signal: stopped.signal })).rejects.toThrow(
+        'the run stopped',
+      );
+      const again = await strategy.suggest(context);
+      const fresh = await make({ ...SMALL }).suggest(context);
+      expect(again).toEqual(fresh);
+    },
+  );
+
   it('rejects bad options before any work, naming the option and value', () => {
     expect(() => bayesian({ acquisition: 'foo' as never })).toThrow(/bayesian\.acquisition: 'foo'/);
     expect(() => bayesian({ kernel: 'linear' as never })).toThrow(/bayesian\.kernel: 'linear'/);

@@ -23,7 +23,7 @@ import {
   conditioned,
   type FitOptions,
   type FitState,
-  fitModel,
+  fitModelUnlessStopped,
   type History,
   NOISE_FREE,
   type OutputWarpChoice,
@@ -286,7 +286,8 @@ export function bayesian(options: BayesianOptions = {}): Strategy {
       const encoding = ensureEncoding(state, context, o);
       const rng = createRng(o.seed ?? context.seed).fork(`bayesian:${context.trials.length}`);
       const history = readHistory(context, encoding);
-      const fitted = fitModel(
+      const fitted = fitModelUnlessStopped(
+        context.signal,
         history,
         encoding,
         state,
@@ -347,6 +348,7 @@ async function proposeBatch(
       ...(state.finite ? { finite: state.finite } : {}),
     });
     out.push(proposal.config);
+    context.signal?.throwIfAborted();
     exclude.add(space.key(proposal.config));
     if (j + 1 < context.count) model = believe(model, [encoding.toModel(proposal.point)]);
   }

@@ -15,7 +15,7 @@ import {
   believe,
   type Conditioned,
   conditioned,
-  fitModel,
+  fitModelUnlessStopped,
   readHistory,
   resolveBackend,
 } from './acqopt-model.js';
@@ -99,7 +99,8 @@ export function gradient(options: GradientOptions = {}): Strategy {
       const encoding = ensureEncoding(state, context, o);
       const rng = createRng(o.seed ?? context.seed).fork(`gradient:${context.trials.length}`);
       const history = readHistory(context, encoding);
-      const { gp, y } = fitModel(
+      const { gp, y } = fitModelUnlessStopped(
+        context.signal,
         history,
         encoding,
         state,
