@@ -235,6 +235,7 @@ async function runNode() {
       : { error: adapter.error };
     report('node', cell, cpu, webgpu);
     results.cells.push({ env: 'node', ...cell, cpu, webgpu });
+    writeResults();
   }
   if (gpu) {
     for (const c of crossoverCells(adapter)) {
@@ -244,6 +245,7 @@ async function runNode() {
       }));
       reportCrossover('node', c, r);
       results.crossover.push({ env: 'node', ...c, ...r });
+      writeResults();
     }
   }
   gpu?.destroy();
@@ -353,6 +355,7 @@ async function runBrowser(results, browser) {
           .catch((e) => ({ error: String(e.message ?? e) }));
     report('chromium', cell, cpu, webgpu);
     results.cells.push({ env: 'chromium', ...cell, cpu, webgpu });
+    writeResults();
   }
   if (adapter.error) return;
   for (const c of crossoverCells(adapter)) {
@@ -362,6 +365,7 @@ async function runBrowser(results, browser) {
       .catch((e) => ({ error: String(e.message ?? e) }));
     reportCrossover('chromium', c, r);
     results.crossover.push({ env: 'chromium', ...c, ...r });
+    writeResults();
   }
 }
 
@@ -369,6 +373,8 @@ function markdown(results) {
   const lines = [];
   const m = results.machine;
   lines.push(`# Surrogate speed — ${results.date}`, '');
+  if (!results.complete)
+    lines.push('**Partial: the run had not finished when this was written.**', '');
   lines.push(
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; ${results.vulkan}.`,
     '',
@@ -541,6 +547,20 @@ function chart(results) {
 
 let results;
 
+/**
+ * Writes result.json, result.md and chart.svg as they stand. Called after every cell too, so a
+ * run cut short (the device's command limit) still leaves what it measured.
+ */
+function writeResults() {
+  mkdirSync(opts.out, { recursive: true });
+  writeFileSync(join(opts.out, 'result.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const md = markdown(results);
+  writeFileSync(join(opts.out, 'result.md'), md);
+  const svg = chart(results);
+  writeFileSync(join(opts.out, 'chart.svg'), svg);
+  return { md, svg };
+}
+
 async function main() {
   ensureBuilt();
   const icd = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES'].find((k) => process.env[k]);
@@ -554,6 +574,7 @@ async function main() {
     environments: [],
     cells: [],
     crossover: [],
+    complete: false,
     defaultMinWork: (await import('@webtune/gp')).DEFAULT_MIN_WORK,
   };
   console.log(`machine: ${JSON.stringify(results.machine)}; ${vulkan}`);
@@ -564,12 +585,8 @@ async function main() {
     browser = await openBrowser();
     await runBrowser(results, browser);
   }
-  mkdirSync(opts.out, { recursive: true });
-  writeFileSync(join(opts.out, 'result.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const md = markdown(results);
-  writeFileSync(join(opts.out, 'result.md'), md);
-  const svg = chart(results);
-  writeFileSync(join(opts.out, 'chart.svg'), svg);
+  results.complete = true;
+  const { md, svg } = writeResults();
   if (browser) {
     await browser.page.setContent(svg);
     await browser.page.locator('svg').screenshot({ path: join(opts.out, 'chart.png') });
