@@ -174,6 +174,17 @@ describe('fileStorage', () => {
     ]);
   });
 
+  it('warns when the parameters are declared in another order, naming both orders', async () => {
+    const path = fresh();
+    await study(path).optimize((p) => x(p), { trials: 1 });
+    const warnings: string[] = [];
+    const reordered: SpaceJSON = { opt: space.opt!, x: space.x! };
+    await study(path, warnings, { space: reordered }).load();
+    expect(warnings).toEqual([
+      `fileStorage: ${path} was written with the parameters in the order x, opt; continuing with opt, x (strategies encode parameters in declaration order, so the continuation differs from an uninterrupted run)`,
+    ]);
+  });
+
   it('with 4 trials in flight writes each trial created once and finished once', async () => {
     const path = fresh();
     const s = study(path);

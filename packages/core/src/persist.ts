@@ -36,18 +36,14 @@ function spaceDiff(stored: SpaceJSON, wanted: SpaceJSON): string {
   for (const name of Object.keys(wanted)) {
     if (!(name in stored)) out.push(`${name} only in this study`);
   }
-  if (out.length === 0 && Object.keys(stored).join() !== Object.keys(wanted).join()) {
-    out.push(
-      `parameter order ${Object.keys(stored).join(', ')} there, ${Object.keys(wanted).join(', ')} here`,
-    );
-  }
   return out.join('; ');
 }
 
 /**
  * Throws when `wanted` cannot continue the study stored as `stored` (another direction or space),
- * naming both values; `warn`s when only the strategy or the seed differ (allowed, as in Optuna,
- * but the continuation is then not the run an uninterrupted study would have made).
+ * naming both values; `warn`s when only the strategy, the seed or the order the parameters are
+ * declared in differ (allowed, as in Optuna, but the continuation is then not the run an
+ * uninterrupted study would have made: strategies encode parameters in declaration order).
  */
 export function checkStudyMeta(
   where: string,
@@ -72,6 +68,13 @@ export function checkStudyMeta(
   }
   if (stored.seed !== wanted.seed) {
     warn(`${where} was written with seed ${stored.seed}; continuing with seed ${wanted.seed}`);
+  }
+  const storedOrder = Object.keys(stored.space).join(', ');
+  const wantedOrder = Object.keys(wanted.space).join(', ');
+  if (storedOrder !== wantedOrder) {
+    warn(
+      `${where} was written with the parameters in the order ${storedOrder}; continuing with ${wantedOrder} (strategies encode parameters in declaration order, so the continuation differs from an uninterrupted run)`,
+    );
   }
 }
 
