@@ -1,7 +1,14 @@
-import { mulberry32 } from '@webtune/gp';
+import { conditionGP, crossCovariance, fitGP, mulberry32, standardize } from '@webtune/gp';
 import { type Config, createSpace, type SpaceJSON } from '@webtune/space';
 import { describe, expect, it } from 'vitest';
-import { type ImportanceTrial, paramImportances } from './importance.js';
+import {
+  type ImportanceTrial,
+  importanceReport,
+  looR2,
+  MIN_EXPLAINED,
+  paramImportances,
+  thinByNumber,
+} from './importance.js';
 
 interface T extends ImportanceTrial {
   number: number;
@@ -164,7 +171,9 @@ describe('paramImportances', () => {
     it.each([
       [{ seed: 1.5 }, 'seed (1.5) must be an integer'],
       [{ samples: 1 }, 'samples (1) must be an integer ≥ 2'],
-      [{ measure: 'second' as 'first' }, "measure 'second' must be 'first' or 'total'"],
+      [{ measure: 'second' as 'first' }, "measure 'second' must be 'first', 'total' or 'auto'"],
+      [{ maxTrials: 1 }, 'maxTrials (1) must be an integer ≥ 2'],
+      [{ maxTrials: 2.5 }, 'maxTrials (2.5) must be an integer ≥ 2'],
       [{ params: ['x0', 'lr'] }, "params[1] 'lr' is not a parameter of the space (x0, x1)"],
       [{ params: ['x0', 'x0'] }, "params[1] 'x0' is listed twice"],
       [{ params: [] }, 'params () must be a non-empty list of names'],
@@ -199,5 +208,105 @@ describe('paramImportances', () => {
         'space.x0',
       );
     });
+  });
+});
+
+// Pure interaction, symmetric: E[a·b | a] = 0, so no parameter explains anything alone.
+const square: SpaceJSON = {
+  a: { type: 'float', low: -1, high: 1 },
+  b: { type: 'float', low: -1, high: 1 },
+};
+const product = (c: Config) => (c.a as number) * (c.b as number);
+const grid: SpaceJSON = {
+  lr: { type: 'categorical', choices: [0.001, 0.01, 0.1, 1] },
+  batch: { type: 'categorical', choices: [32, 64, 128, 256] },
+  hidden: { type: 'categorical', choices: [64, 128, 256, 512] },
+};
+
+describe('importanceReport', () => {
+  it('says single parameters explain almost nothing of f = a·b, and ranks by total under auto', () => {
+    const trials = study(square, product, 30);
+    const first = importanceReport(trials, square);
+    expect(first.measure).toBe('first');
+    expect(first.explained).toBeLessThan(0.1);
+    expect(first.fitR2).toBeGreaterThan(0.95);
+    for (const p of first.params) expect(p.total).toBeGreaterThan(0.9);
+    const auto = importanceReport(trials, square, { measure: 'auto' });
+    expect(auto.measure).toBe('total');
+    expect(auto.explained).toBe(first.explained);
+    for (const p of auto.params) expect(p.importance).toBeCloseTo(0.5, 1);
+  });
+
+  it('gives a fit R² near 0 for pure noise (30 trials), whatever the ranking looks like', () => {
+    for (const seed of [1, 2, 3]) {
+      const rng = mulberry32(seed + 100);
+      const r = importanceReport(
+        study(grid, () => rng(), 30, seed),
+        grid,
+      );
+      expect(r.fitR2).toBeLessThan(0.3);
+    }
+  });
+
+  it('leaves clean cases as they were: high explained and fit, auto = first', () => {
+    const trials = study(linear, (c) => 10 * (c.x0 as number) + 0.1 * (c.x1 as number), 20);
+    const r = importanceReport(trials, linear, { measure: 'auto' });
+    expect(r.measure).toBe('first');
+    expect(r.explained).toBeGreaterThan(0.95);
+    expect(r.explained).toBeGreaterThanOrEqual(MIN_EXPLAINED);
+    expect(r.fitR2).toBeGreaterThan(0.99);
+    expect(r.params).toEqual(paramImportances(trials, linear));
+    expect(r).toMatchObject({ used: 20, complete: 20 });
+  });
+
+  it('computes the leave-one-out R² as refitting without each trial would', () => {
+    const space = createSpace(linear);
+    const rng = { random: mulberry32(4) };
+    const n = 12;
+    const x = new Float64Array(n * 2);
+    const y = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      const c = space.sample(rng);
+      x.set(space.encode(c), j * 2);
+      y[j] = Math.sin(5 * (c.x0 as number)) + (c.x1 as number) ** 2;
+    }
+    const gp = fitGP(x, y, n, { kernel: { kind: 'matern52', d: 2 } });
+    expect(gp.jitter).toBe(0);
+    const { ys } = standardize(y, n);
+    let rss = 0;
+    let tss = 0;
+    const mean = ys.reduce((s, v) => s + v, 0) / n;
+    for (let j = 0; j < n; j++) {
+      const keep = [...Array(n).keys()].filter((i) => i !== j);
+      const xr = new Float64Array(keep.flatMap((i) => [x[i * 2]!, x[i * 2 + 1]!]));
+      const yr = new Float64Array(keep.map((i) => ys[i]!));
+      const loo = conditionGP(gp.spec, gp.params, xr, n - 1, yr, gp.yMean, gp.yStd);
+      const k = crossCovariance(gp.spec, gp.params, xr, n - 1, x.subarray(j * 2, j * 2 + 2), 1);
+      const mu = k.reduce((s, v, i) => s + v * loo.alpha[i]!, 0);
+      rss += (ys[j]! - mu) ** 2;
+      tss += (ys[j]! - mean) ** 2;
+    }
+    expect(looR2(gp, y)).toBeCloseTo(1 - rss / tss, 8);
+  });
+
+  it('fits at most maxTrials complete trials, evenly by number', () => {
+    const trials = study(linear, (c) => Math.sin(6 * (c.x0 as number)), 45).reverse();
+    const r = importanceReport(trials, linear, { maxTrials: 30, samples: 512 });
+    expect(r).toMatchObject({ used: 30, complete: 45 });
+    const complete = trials.filter((t) => t.state === 'complete');
+    const thinned = thinByNumber(complete, 30);
+    expect(r.params).toEqual(paramImportances(thinned, linear, { samples: 512 }));
+    expect(importanceReport(trials, linear, { maxTrials: 45, samples: 512 }).used).toBe(45);
+  });
+});
+
+describe('thinByNumber', () => {
+  it('keeps the ⌊i·n/max⌋-th trial by number, all of them (ordered) when they fit', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => ({ number: 9 - i }));
+    expect(thinByNumber(ten, 4).map((t) => t.number)).toEqual([0, 2, 5, 7]);
+    expect(thinByNumber(ten, 10).map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const unnumbered = ['a', 'b', 'c', 'd', 'e', 'f'].map((name) => ({ name, number: undefined }));
+    expect(thinByNumber(unnumbered, 3).map((t) => t.name)).toEqual(['a', 'c', 'e']);
+    expect(() => thinByNumber(ten, 0)).toThrow('thinByNumber: max (0) must be an integer ≥ 1');
   });
 });

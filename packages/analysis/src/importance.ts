@@ -26,6 +26,13 @@ export interface ImportanceTrial {
 /** Which Sobol index becomes `importance`. */
 export type ImportanceMeasure = 'first' | 'total';
 
+/**
+ * Below this share of the GP mean's variance explained by single parameters (Σ first-order
+ * indices), `measure: 'auto'` ranks by the total index: the first-order ranking would then order
+ * parameters by the small part they explain alone while interactions hold the rest.
+ */
+export const MIN_EXPLAINED = 0.5;
+
 /** Options of {@link paramImportances}; every field has a default. */
 export interface ImportanceOptions<T extends ImportanceTrial = ImportanceTrial> {
   /** Seed of the Monte Carlo sample and of the GP fit's random restarts. Default 0. */
@@ -39,9 +46,16 @@ export interface ImportanceOptions<T extends ImportanceTrial = ImportanceTrial> 
   /**
    * 'first' (default): the share of the variance a parameter explains alone (fANOVA's individual
    * importance, what Optuna's `get_param_importances` reports). 'total': its share including
-   * every interaction it takes part in.
+   * every interaction it takes part in. 'auto': 'first' when the ranked parameters' first-order
+   * indices sum to at least {@link MIN_EXPLAINED}, else 'total'.
    */
-  measure?: ImportanceMeasure;
+  measure?: ImportanceMeasure | 'auto';
+  /**
+   * Fit the GP to at most this many complete trials (the fit is O(n³)): above it, the complete
+   * trials ordered by number are thinned evenly, keeping the k-th of n for k = ⌊i·n/maxTrials⌋,
+   * i = 0 … maxTrials − 1 ({@link thinByNumber}). An integer ≥ 2; default: all.
+   */
+  maxTrials?: number;
 }
 
 /** One parameter's importance; {@link paramImportances} returns them most important first. */
@@ -55,7 +69,34 @@ export interface ParamImportance {
   total: number;
 }
 
-const MEASURES: readonly ImportanceMeasure[] = ['first', 'total'];
+/** What {@link importanceReport} returns: the ranking and how far it can be trusted. */
+export interface ImportanceReport {
+  /** One entry per ranked parameter, most important first (what {@link paramImportances} returns). */
+  params: ParamImportance[];
+  /** The index `importance` normalises: the requested one, or the one 'auto' chose. */
+  measure: ImportanceMeasure;
+  /**
+   * Σ of the ranked parameters' first-order indices, each clamped at 0: the share of the GP
+   * mean's variance over the space that single parameters explain; the rest (1 − explained) lies
+   * in interactions. Carries the indices' Monte Carlo error (≈ 0.01 each at N = 4096), so it can
+   * read slightly above 1.
+   */
+  explained: number;
+  /**
+   * Leave-one-out R² of the GP on the trials it was fitted to: 1 − Σ(y_j − μ₋ⱼ(x_j))² /
+   * Σ(y_j − ȳ)², with μ₋ⱼ the mean given every other trial (same hyperparameters; Rasmussen &
+   * Williams 2006, §5.4.2). Near 1 when a trial's target is predictable from the others; ≤ 0 when
+   * the model does no better than their mean — noise, or too few trials — and the importances
+   * describe noise.
+   */
+  fitR2: number;
+  /** Complete trials the GP was fitted to (at most `maxTrials`). */
+  used: number;
+  /** Complete trials given. */
+  complete: number;
+}
+
+const MEASURES: readonly (ImportanceMeasure | 'auto')[] = ['first', 'total', 'auto'];
 /** GP-mean evaluations per crossCovariance call: bounds the m×n cross-covariance buffer. */
 const CHUNK = 512;
 /** Var(μ) below this (in units of the targets' variance) means the fitted mean is flat. */
@@ -92,6 +133,21 @@ export function paramImportances<T extends ImportanceTrial>(
   space: Space | SpaceJSON,
   options: ImportanceOptions<T> = {},
 ): ParamImportance[] {
+  return importanceReport(trials, space, options).params;
+}
+
+/**
+ * {@link paramImportances} with what it takes to read the ranking: the share of the model's
+ * variance single parameters explain (`explained`), the GP's leave-one-out R² (`fitR2`), the
+ * measure used, and how many trials the fit used. Same options, same errors — except that with
+ * `measure: 'auto'` first-order indices that are all ≤ 0 select the total index instead of
+ * throwing.
+ */
+export function importanceReport<T extends ImportanceTrial>(
+  trials: readonly T[],
+  space: Space | SpaceJSON,
+  options: ImportanceOptions<T> = {},
+): ImportanceReport {
   const { seed = 0, samples = 4096, measure = 'first' } = options;
   if (!Number.isInteger(seed))
     throw new Error(`paramImportances: seed (${seed}) must be an integer`);
@@ -99,7 +155,15 @@ export function paramImportances<T extends ImportanceTrial>(
     throw new Error(`paramImportances: samples (${samples}) must be an integer ≥ 2`);
   }
   if (!MEASURES.includes(measure)) {
-    throw new Error(`paramImportances: measure '${String(measure)}' must be 'first' or 'total'`);
+    throw new Error(
+      `paramImportances: measure '${String(measure)}' must be 'first', 'total' or 'auto'`,
+    );
+  }
+  const maxTrials = options.maxTrials ?? Number.POSITIVE_INFINITY;
+  if (
+    !((Number.isInteger(maxTrials) && maxTrials >= 2) || maxTrials === Number.POSITIVE_INFINITY)
+  ) {
+    throw new Error(`paramImportances: maxTrials (${maxTrials}) must be an integer ≥ 2`);
   }
   const target = options.target ?? ((t: T) => t.value as number);
   if (typeof target !== 'function') {
@@ -126,12 +190,13 @@ export function paramImportances<T extends ImportanceTrial>(
     throw new Error(`paramImportances: trials (${String(trials)}) must be an array`);
   }
 
-  const complete: T[] = [];
+  const all: T[] = [];
   const states: Record<string, number> = {};
   for (const t of trials) {
     states[t.state] = (states[t.state] ?? 0) + 1;
-    if (t.state === 'complete') complete.push(t);
+    if (t.state === 'complete') all.push(t);
   }
+  const complete = all.length > maxTrials ? thinByNumber(all, maxTrials) : all;
   const n = complete.length;
   if (n < 2) {
     const seen = Object.entries(states).map(([k, v]) => `${v} ${k}`);
@@ -191,22 +256,86 @@ export function paramImportances<T extends ImportanceTrial>(
       `paramImportances: the GP fitted to the ${n} complete trials has a flat mean (variance ${sobol.variance} in standardised units): no parameter explains the targets`,
     );
   }
-  const basis = measure === 'first' ? sobol.first : sobol.total;
+  let explained = 0;
+  for (const v of sobol.first) explained += Math.max(0, v);
+  const used: ImportanceMeasure =
+    measure === 'auto' ? (explained >= MIN_EXPLAINED ? 'first' : 'total') : measure;
+  const basis = used === 'first' ? sobol.first : sobol.total;
   let sum = 0;
   for (const v of basis) sum += Math.max(0, v);
   if (!(sum > 0)) {
     throw new Error(
-      `paramImportances: no ${measure}-order index is > 0 (${names.map((name, i) => `${name}: ${basis[i]}`).join(', ')}): these parameters explain none of the variance alone; rank more of them, or use measure: 'total'`,
+      `paramImportances: no ${used}-order index is > 0 (${names.map((name, i) => `${name}: ${basis[i]}`).join(', ')}): these parameters explain none of the variance alone; rank more of them, or use measure: 'total'`,
     );
   }
-  const out = names.map((name, i) => ({
+  const params = names.map((name, i) => ({
     name,
     importance: Math.max(0, basis[i]!) / sum,
     first: sobol.first[i]!,
     total: sobol.total[i]!,
   }));
   // Array.prototype.sort is stable: ties keep declaration order.
-  return out.sort((p, q) => q.importance - p.importance);
+  params.sort((p, q) => q.importance - p.importance);
+  return {
+    params,
+    measure: used,
+    explained,
+    fitR2: looR2(gp, y),
+    used: n,
+    complete: all.length,
+  };
+}
+
+/**
+ * At most `max` of `trials`, evenly spread by trial number: ordered by `number` (the index in the
+ * list where absent), the k-th for k = ⌊i·n/max⌋, i = 0 … max − 1; all of them, so ordered, when
+ * n ≤ max. The first trial is always kept.
+ */
+export function thinByNumber<T extends { number?: number | undefined }>(
+  trials: readonly T[],
+  max: number,
+): T[] {
+  if (!(Number.isInteger(max) && max >= 1)) {
+    throw new Error(`thinByNumber: max (${max}) must be an integer ≥ 1`);
+  }
+  const sorted = trials
+    .map((t, i) => ({ t, key: t.number ?? i }))
+    .sort((a, b) => a.key - b.key)
+    .map((e) => e.t);
+  const n = sorted.length;
+  if (n <= max) return sorted;
+  return Array.from({ length: max }, (_, i) => sorted[Math.floor((i * n) / max)]!);
+}
+
+/**
+ * Leave-one-out R² of a fitted GP in closed form: the LOO residual of point j is α_j / [K⁻¹]_jj
+ * (standardised units), with diag(K⁻¹) the squared column norms of L⁻¹. O(n³/6).
+ * @param y n, the raw targets the GP was fitted to.
+ */
+export function looR2(gp: FittedGP, y: Float64Array): number {
+  const { n, chol: l, alpha } = gp;
+  // Row i of L⁻¹ (lower triangular, row-major n×n) by forward substitution, one unit vector at a time.
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    inv[i * n + i] = 1 / l[i * n + i]!;
+    for (let j = 0; j < i; j++) {
+      let acc = 0;
+      for (let k = j; k < i; k++) acc += l[i * n + k]! * inv[k * n + j]!;
+      inv[i * n + j] = -acc / l[i * n + i]!;
+    }
+  }
+  const diag = new Float64Array(n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) diag[j] = diag[j]! + inv[i * n + j]! ** 2;
+  let mean = 0;
+  for (let j = 0; j < n; j++) mean += y[j]! / n;
+  let rss = 0;
+  let tss = 0;
+  for (let j = 0; j < n; j++) {
+    rss += (alpha[j]! / diag[j]!) ** 2;
+    tss += ((y[j]! - mean) / gp.yStd) ** 2;
+  }
+  return 1 - rss / tss;
 }
 
 /** The space's JSON with every `when` removed. */
