@@ -64,10 +64,8 @@ describe('fileStorage', () => {
     expect(records.slice(1).map((r) => `${r.op} ${r.trial.number} ${r.trial.state}`)).toEqual([
       'create 0 running',
       'update 0 running',
-      'update 0 running',
       'update 0 complete',
       'create 1 running',
-      'update 1 running',
       'update 1 running',
       'update 1 complete',
     ]);
@@ -211,15 +209,17 @@ describe('fileStorage', () => {
   });
 
   it('a value JSON cannot hold is refused by name and leaves the journal valid', async () => {
+    // trial.setUserAttr refuses it already; this is a storage used directly.
     const path = fresh();
     const s = study(path);
     const t = (await s.ask())!;
-    t.setUserAttr('score', Number.NaN);
-    await expect(s.tell(t, 1)).rejects.toThrow(
-      `storage: fileStorage: ${path}: trial 0: score (NaN) is not a JSON value`,
+    const bad = { ...s.trials[0]!, state: 'complete' as const, userAttrs: { score: Number.NaN } };
+    await expect(s.storage.updateTrial(bad)).rejects.toThrow(
+      `fileStorage: ${path}: trial 0: score (NaN) is not a JSON value`,
     );
-    // Neither the attribute nor the completion (which carries it) was written.
-    expect((await fileStorage(path).getTrials()).map((r) => r.state)).toEqual(['running']);
+    await s.tell(t, 1);
+    // The completion carrying the attribute was not written; the next one was.
+    expect((await fileStorage(path).getTrials()).map((r) => r.state)).toEqual(['complete']);
   });
 
   it('guards its own contract and validates its arguments up front', async () => {

@@ -197,6 +197,45 @@ function show(x: unknown): string {
   }
 }
 
+/** `x` for a message: like show(), but NaN and ±Infinity nested in arrays and objects stay visible. */
+function showValue(x: unknown): string {
+  try {
+    const text = JSON.stringify(x, (_k, v: unknown) =>
+      typeof v === 'number' && !Number.isFinite(v) ? `<${v}>` : v,
+    );
+    if (text === undefined || typeof x !== 'object' || x === null) return show(x);
+    return text.replace(/"<(NaN|-?Infinity)>"/g, '$1');
+  } catch {
+    return String(x);
+  }
+}
+
+/**
+ * Why `x` is not a JSON value (finite number, string, boolean, null, or an array or plain object
+ * of those), naming where inside it (`.a[2] is NaN`); undefined when it is one.
+ */
+function notJSON(x: unknown, at = '', seen = new Set<object>()): string | undefined {
+  if (x === null || typeof x === 'string' || typeof x === 'boolean') return undefined;
+  if (typeof x === 'number') return Number.isFinite(x) ? undefined : `${at || 'it'} is ${x}`;
+  if (typeof x !== 'object')
+    return `${at || 'it'} is ${typeof x === 'undefined' ? 'undefined' : `a ${typeof x}`}`;
+  if (seen.has(x)) return `${at || 'it'} refers to itself (a cycle)`;
+  const proto = Object.getPrototypeOf(x);
+  if (!Array.isArray(x) && proto !== Object.prototype && proto !== null) {
+    return `${at || 'it'} is a ${proto?.constructor?.name ?? 'non-plain object'}, not a plain object`;
+  }
+  seen.add(x);
+  const entries: [string, unknown][] = Array.isArray(x)
+    ? x.map((v, i) => [`${at}[${i}]`, v])
+    : Object.entries(x).map(([k, v]) => [`${at}.${k}`, v]);
+  for (const [where, v] of entries) {
+    const why = notJSON(v, where, seen);
+    if (why !== undefined) return why;
+  }
+  seen.delete(x);
+  return undefined;
+}
+
 /** The longest delay setTimeout honours (2^31 − 1 ms); longer ones fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -312,6 +351,8 @@ class StudyImpl implements Study {
   #exhausted = false;
   #ready: Promise<LoadResult> | undefined;
   #writes: Promise<void> = Promise.resolve();
+  /** The writes queued in `#writes` that have not started, by trial number. */
+  readonly #unwritten = new Map<number, { trial: FrozenTrial }>();
   #writeError: { error: unknown } | undefined;
   #askLock: Promise<unknown> = Promise.resolve();
   /** Settles once a suggestion that outlived its run's stop has been buffered (or dropped). */
@@ -364,11 +405,14 @@ class StudyImpl implements Study {
     const existing = [...(await this.storage.getTrials())].sort((a, b) => a.number - b.number);
     const stale: number[] = [];
     const records = existing.map((t) => {
-      // A load that failed part-way (e.g. writing a stale trial's update) may be retried.
+      // A load that failed part-way (e.g. writing a stale trial's update) may be retried: the
+      // record then already says failed, and the storage, still 'running', is written again.
       const rec = this.#records.get(t.number) ?? this.#adopt(t);
-      if (rec.frozen.state === 'running') {
+      if (t.state === 'running') {
         stale.push(t.number);
-        this.#update(rec, { state: 'failed', error: STALE_TRIAL_ERROR });
+        if (rec.frozen.state === 'running') {
+          this.#update(rec, { state: 'failed', error: STALE_TRIAL_ERROR });
+        } else this.#write(rec.frozen);
       }
       return rec;
     });
@@ -405,10 +449,23 @@ class StudyImpl implements Study {
     return rec;
   }
 
+  /**
+   * Queues `trial` for `storage.updateTrial`. While an earlier write of the same trial waits in the
+   * queue, the newer snapshot replaces it, so reports made faster than the storage writes
+   * (a burst of `trial.report`s) cost one write, not one each.
+   */
   #write(trial: FrozenTrial): void {
+    const waiting = this.#unwritten.get(trial.number);
+    if (waiting) {
+      waiting.trial = trial;
+      return;
+    }
+    const slot = { trial };
+    this.#unwritten.set(trial.number, slot);
     this.#writes = this.#writes.then(async () => {
+      this.#unwritten.delete(trial.number);
       try {
-        await this.storage.updateTrial(trial);
+        await this.storage.updateTrial(slot.trial);
       } catch (error) {
         this.#writeError ??= { error };
       }
@@ -471,6 +528,12 @@ class StudyImpl implements Study {
         if (typeof key !== 'string') {
           throw new TypeError(
             `trial ${number}: user attribute key (${show(key)}) must be a string`,
+          );
+        }
+        const why = notJSON(value);
+        if (why !== undefined) {
+          throw new TypeError(
+            `trial ${number}: user attribute ${show(key)} (${showValue(value)}) must be a JSON value (finite numbers, strings, booleans, null, arrays and plain objects of those): ${why}`,
           );
         }
         this.#update(rec, { userAttrs: Object.freeze({ ...rec.frozen.userAttrs, [key]: value }) });
