@@ -67,16 +67,66 @@ describe('webtune run: importance line', () => {
     );
   });
 
+  it('says plainly when single parameters explain little (f = a·b) and ranks by total index', async () => {
+    const path = join(dir, 'product.mjs');
+    writeFileSync(
+      path,
+      `export const space = { a: { type: 'float', low: -1, high: 1 }, b: { type: 'float', low: -1, high: 1 } };
+       export const objective = ({ a, b }) => a * b;`,
+    );
+    const r = await run(['run', path, '-s', 'random', '-n', '30']);
+    expect(r.code).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('importance:'))!;
+    const m = line.match(
+      /^importance: [ab] (0\.\d\d) · [ab] (0\.\d\d) \(ranked by total index: single parameters explain only (\d+)% of the model's variance, interactions the rest\)$/,
+    );
+    expect(m, line).not.toBeNull();
+    for (const share of [m![1], m![2]]) expect(Math.abs(Number(share) - 0.5)).toBeLessThan(0.05);
+    expect(Number(m![3])).toBeLessThan(10);
+  });
+
+  it('flags a ranking of pure noise as uncertain', async () => {
+    const path = join(dir, 'noise.mjs');
+    writeFileSync(
+      path,
+      `export const space = {
+         lr: { type: 'categorical', choices: [0.001, 0.01, 0.1, 1] },
+         batch: { type: 'categorical', choices: [32, 64, 128, 256] },
+         hidden: { type: 'categorical', choices: [64, 128, 256, 512] },
+       };
+       let s = 12345;
+       export const objective = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;`,
+    );
+    const r = await run(['run', path, '-s', 'random', '-n', '30']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /\nimportance: .*uncertain: the model predicts a left-out trial with R² -?0\.\d\d \(1 = exactly, 0 = no better than the mean\), so the values may be mostly noise\)\n$/,
+    );
+  });
+
   it('names the subsample the fit used when the study had more than 300 complete trials', () => {
-    const ranked = [
+    const params = [
       { name: 'lr', importance: 0.7, first: 0.69, total: 0.72 },
       { name: 'batch', importance: 0.3, first: 0.29, total: 0.31 },
     ];
-    expect(formatImportances({ ranked, used: 300, complete: 450 })).toBe(
+    const clean = { params, measure: 'first', explained: 0.98, fitR2: 0.97, numbers: [] } as const;
+    expect(formatImportances({ ...clean, used: 300, complete: 450 })).toBe(
       'importance: lr 0.70 · batch 0.30 (fitted to 300 of the 450 complete trials, evenly by number)\n',
     );
-    expect(formatImportances({ ranked, used: 40, complete: 40 })).toBe(
+    expect(formatImportances({ ...clean, used: 40, complete: 40 })).toBe(
       'importance: lr 0.70 · batch 0.30\n',
+    );
+    expect(
+      formatImportances({
+        ...clean,
+        measure: 'total',
+        explained: 0.3,
+        fitR2: 0.2,
+        used: 300,
+        complete: 301,
+      }),
+    ).toBe(
+      "importance: lr 0.70 · batch 0.30 (ranked by total index: single parameters explain only 30% of the model's variance, interactions the rest; uncertain: the model predicts a left-out trial with R² 0.20 (1 = exactly, 0 = no better than the mean), so the values may be mostly noise; fitted to 300 of the 301 complete trials, evenly by number)\n",
     );
   });
 });

@@ -1,6 +1,6 @@
 import type { FrozenTrial, Study } from '@webtune/core';
 import type { ParamValue } from '@webtune/space';
-import type { StudyImportances } from './report.js';
+import { importanceCaveats, type StudyImportances } from './report.js';
 
 /** Counts of trials by state. */
 export function stateCounts(trials: readonly FrozenTrial[]): Record<FrozenTrial['state'], number> {
@@ -70,17 +70,20 @@ export function formatTrialLine(trial: FrozenTrial): string {
 
 /**
  * One line of importances, most important first, two decimals (`importance: lr 0.80 · batch 0.19`),
- * saying when the fit used a subsample; or `importance: <why not>` when there are none.
+ * then in parentheses what limits it (ranked by total index when interactions dominate, a poor fit,
+ * a subsample); or `importance: <why not>` when there are none.
  */
 export function formatImportances(found: StudyImportances): string {
   if ('skipped' in found) {
     const why = found.skipped.replace(/\.$/, '');
     return `importance: ${why.charAt(0).toLowerCase()}${why.slice(1)}\n`;
   }
-  const ranked = found.ranked.map((p) => `${p.name} ${p.importance.toFixed(2)}`).join(' · ');
-  const of =
-    found.used < found.complete
-      ? ` (fitted to ${found.used} of the ${found.complete} complete trials, evenly by number)`
-      : '';
-  return `importance: ${ranked}${of}\n`;
+  const ranked = found.params.map((p) => `${p.name} ${p.importance.toFixed(2)}`).join(' · ');
+  const notes = importanceCaveats(found);
+  if (found.used < found.complete) {
+    notes.push(
+      `fitted to ${found.used} of the ${found.complete} complete trials, evenly by number`,
+    );
+  }
+  return `importance: ${ranked}${notes.length ? ` (${notes.join('; ')})` : ''}\n`;
 }

@@ -96,7 +96,7 @@ describe('renderReport', () => {
   });
 
   it('ranks the parameters in an importance bar chart (lr decides whether a trial collapses)', () => {
-    const imp = html.match(/<section class="chart" id="importance">[\s\S]*?<\/section>/)![0];
+    const imp = html.match(/<section class="chart" id="importance"[^>]*>[\s\S]*?<\/section>/)![0];
     const bars = [
       ...imp.matchAll(
         /<g class="imp" data-param="([^"]+)">[\s\S]*?width="([\d.]+)"[\s\S]*?>([\d.]+)<\/text><\/g>/g,
@@ -115,24 +115,78 @@ describe('renderReport', () => {
     );
   });
 
-  it('fits the importance on at most 300 complete trials, spread over the study', () => {
+  it('fits the importance on at most 300 complete trials, spread evenly over the study by number', () => {
+    // Listed out of order: the thinning goes by trial number, not by position.
+    const trials = Array.from({ length: 450 }, (_, i) => {
+      const x = (i * 0.618034) % 1;
+      const y = (i * 0.414214) % 1;
+      return { number: i, params: { x, y }, value: Math.sin(6 * x) + 0.1 * y, state: 'complete' };
+    }).reverse();
     const out = renderReport({
       direction: 'minimize',
       space: { x: { type: 'float', low: 0, high: 1 }, y: { type: 'float', low: 0, high: 1 } },
-      trials: Array.from({ length: 450 }, (_, i) => {
-        const x = (i * 0.618034) % 1;
-        const y = (i * 0.414214) % 1;
-        return { number: i, params: { x, y }, value: Math.sin(6 * x) + 0.1 * y, state: 'complete' };
+      trials,
+    });
+    const imp = out.match(/<section class="chart" id="importance"[^>]*>[\s\S]*?<\/section>/)![0];
+    expect(imp).toContain('GP fitted to 300 of the 450 complete trials (evenly by number)');
+    const used = imp
+      .match(/data-trials="([\d ]*)"/)![1]!
+      .split(' ')
+      .map(Number);
+    expect(used).toHaveLength(300);
+    // ⌊1.5·i⌋: 0, 1, 3, 4, 6, … 448 — every third trial left out, none of the later ones favoured.
+    expect(used).toEqual(Array.from({ length: 300 }, (_, i) => Math.floor(1.5 * i)));
+    expect(used.filter((n) => n < 225)).toHaveLength(150);
+    expect(imp.indexOf('data-param="x"')).toBeLessThan(imp.indexOf('data-param="y"'));
+    expect(imp).not.toContain('class="warn"');
+  });
+
+  it('says so above the bars when interactions dominate (f = a·b) or the fit is poor (noise)', () => {
+    const space = {
+      a: { type: 'float', low: -1, high: 1 },
+      b: { type: 'float', low: -1, high: 1 },
+    };
+    const point = (i: number) => ({
+      a: ((i * 0.618034) % 1) * 2 - 1,
+      b: ((i * 0.414214) % 1) * 2 - 1,
+    });
+    const product = renderReport({
+      direction: 'minimize',
+      space,
+      trials: Array.from({ length: 30 }, (_, i) => {
+        const params = point(i);
+        return { number: i, params, value: params.a * params.b, state: 'complete' };
       }),
     });
-    const imp = out.match(/<section class="chart" id="importance">[\s\S]*?<\/section>/)![0];
-    expect(imp).toContain('GP fitted to 300 of the 450 complete trials (evenly by number)');
-    expect(imp.indexOf('data-param="x"')).toBeLessThan(imp.indexOf('data-param="y"'));
+    const imp = product.match(
+      /<section class="chart" id="importance"[^>]*>[\s\S]*?<\/section>/,
+    )![0];
+    expect(imp).toMatch(
+      /<p class="warn">Ranked by total index: single parameters explain only \d% of the model&#39;s variance, interactions the rest\.<\/p>/,
+    );
+    expect(imp).toContain("each parameter's total Sobol index (with its interactions), normalised");
+    expect(imp).toContain('importance (total index, with interactions, normalised to sum 1)');
+    const shares = [...imp.matchAll(/>(0\.\d+)<\/text><\/g>/g)].map((m) => Number(m[1]));
+    expect(shares).toHaveLength(2);
+    for (const share of shares) expect(share).toBeCloseTo(0.5, 1);
+
+    let s = 7;
+    const noise = renderReport({
+      direction: 'minimize',
+      space,
+      trials: Array.from({ length: 30 }, (_, i) => {
+        s = (s * 1103515245 + 12345) % 2147483648;
+        return { number: i, params: point(i), value: s / 2147483648, state: 'complete' };
+      }),
+    });
+    expect(noise).toMatch(
+      /<p class="warn">Uncertain: the model predicts a left-out trial with R² -?0\.\d\d \(1 = exactly, 0 = no better than the mean\), so the values may be mostly noise\.<\/p>/,
+    );
   });
 
   it('skips the importance chart with one line when it cannot be computed', () => {
     const section = (out: string) =>
-      out.match(/<section class="chart" id="importance">[\s\S]*?<\/section>/)![0];
+      out.match(/<section class="chart" id="importance"[^>]*>[\s\S]*?<\/section>/)![0];
     const one = sampleStudy();
     one.trials = one.trials.slice(0, 1);
     expect(section(renderReport(one))).toBe(

@@ -1,4 +1,4 @@
-import { paramImportances } from '@webtune/analysis';
+import { type ImportanceReport, importanceReport, thinByNumber } from '@webtune/analysis';
 import type { SpaceJSON } from '@webtune/space';
 
 /** One trial as the study JSON holds it. */
@@ -129,8 +129,17 @@ function bestOf(trials: readonly ReportTrial[], maximize: boolean): ReportTrial 
 const finiteValue = (t: ReportTrial): t is ReportTrial & { value: number } =>
   typeof t.value === 'number' && Number.isFinite(t.value);
 
-function frame(id: string, title: string, height: number, body: string, note = ''): string {
-  return `<section class="chart" id="${id}"><h2>${esc(title)}</h2>${note ? `<p class="note">${note}</p>` : ''}<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="${esc(title)}">${body}</svg></section>`;
+/** A chart section: title, the note (HTML), one highlighted paragraph per warning (text), the SVG; `attrs` go on the section. */
+function frame(
+  id: string,
+  title: string,
+  height: number,
+  body: string,
+  note = '',
+  { warnings = [], attrs = '' }: { warnings?: readonly string[]; attrs?: string } = {},
+): string {
+  const warn = warnings.map((w) => `<p class="warn">${esc(w)}</p>`).join('');
+  return `<section class="chart" id="${id}"${attrs}><h2>${esc(title)}</h2>${note ? `<p class="note">${note}</p>` : ''}${warn}<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" role="img" aria-label="${esc(title)}">${body}</svg></section>`;
 }
 
 function axisY(
@@ -374,45 +383,67 @@ function intermediateChart(trials: readonly ReportTrial[]): string {
 
 /** Complete trials above this are thinned (evenly by trial number) before the importance fit, which is O(n³). */
 const IMPORTANCE_MAX_TRIALS = 300;
+/** Below this leave-one-out R² the GP predicts a left-out trial poorly: the ranking is flagged as uncertain. */
+const MIN_FIT_R2 = 0.5;
 
-/** What {@link studyImportances} found: the ranking and the trials it was fitted to, or why there is none. */
+/**
+ * What {@link studyImportances} found: @webtune/analysis's `importanceReport` (ranking, `explained`,
+ * `fitR2`, `used` of `complete` trials) plus the numbers of the trials fitted; or why there is none.
+ */
 export type StudyImportances =
-  | { ranked: ReturnType<typeof paramImportances>; used: number; complete: number }
+  | (ImportanceReport & { numbers: readonly number[] })
   | { skipped: string };
 
 /**
- * `paramImportances` of the complete trials, thinned evenly by number to at most 300 (the fit is
- * O(n³)). Needs the space and ≥ 2 complete trials; otherwise, or when the analysis refuses the
- * data, `skipped` says why in one sentence. Shared by the report and `webtune run` / `report`.
+ * `importanceReport` (measure 'auto': by total index when single parameters explain < 0.5) of the
+ * complete trials, thinned evenly by number to at most 300 (`thinByNumber`; the fit is O(n³)).
+ * Needs the space and ≥ 2 complete trials; otherwise, or when the analysis refuses the data,
+ * `skipped` says why in one sentence. Shared by the report and `webtune run` / `report`.
  */
 export function studyImportances(
   trials: readonly ReportTrial[],
   space: Readonly<Record<string, unknown>> | undefined,
 ): StudyImportances {
-  const complete = trials
-    .filter((t) => t.state === 'complete' && finiteValue(t))
-    .sort((a, b) => a.number - b.number);
+  const complete = trials.filter((t) => t.state === 'complete' && finiteValue(t));
   if (complete.length < 2) {
     return { skipped: `Needs at least 2 complete trials (this study has ${complete.length}).` };
   }
   if (space === undefined) return { skipped: 'The study JSON holds no space to sample.' };
-  const stride = Math.max(1, complete.length / IMPORTANCE_MAX_TRIALS);
-  const used =
-    stride > 1
-      ? Array.from({ length: IMPORTANCE_MAX_TRIALS }, (_, i) => complete[Math.floor(i * stride)]!)
-      : complete;
+  const used = thinByNumber(complete, IMPORTANCE_MAX_TRIALS);
   try {
-    const ranked = paramImportances(used, space as unknown as SpaceJSON);
-    return { ranked, used: used.length, complete: complete.length };
+    const found = importanceReport(used, space as unknown as SpaceJSON, { measure: 'auto' });
+    return { ...found, complete: complete.length, numbers: used.map((t) => t.number) };
   } catch (e) {
     return { skipped: `Not computed: ${(e as Error).message}` };
   }
 }
 
 /**
+ * What a reader must know before trusting the ranking, one clause each (none for a clean fit): that
+ * it is by total index because single parameters explain < 50% of the model's variance, and that the
+ * GP predicts a left-out trial with R² < 0.5 (the values may be mostly noise).
+ */
+export function importanceCaveats(found: ImportanceReport): string[] {
+  const out: string[] = [];
+  if (found.measure === 'total') {
+    out.push(
+      `ranked by total index: single parameters explain only ${Math.round(100 * found.explained)}% of the model's variance, interactions the rest`,
+    );
+  }
+  if (found.fitR2 < MIN_FIT_R2) {
+    out.push(
+      `uncertain: the model predicts a left-out trial with R² ${found.fitR2.toFixed(2)} (1 = exactly, 0 = no better than the mean), so the values may be mostly noise`,
+    );
+  }
+  return out;
+}
+
+/**
  * Horizontal bars of each parameter's importance (first-order Sobol index of a GP fitted to the
- * complete trials, normalised to sum 1; @webtune/analysis), most important on top. Needs the
- * space and ≥ 2 complete trials; otherwise, or when the analysis refuses the data, one line saying why.
+ * complete trials, normalised to sum 1, or the total index when interactions dominate;
+ * @webtune/analysis), most important on top, with the caveats above the bars. The fitted trials'
+ * numbers are in the section's `data-trials`. Needs the space and ≥ 2 complete trials; otherwise,
+ * or when the analysis refuses the data, one line saying why.
  */
 function importanceChart(
   trials: readonly ReportTrial[],
@@ -422,7 +453,7 @@ function importanceChart(
   if ('skipped' in found) {
     return `<section class="chart" id="importance"><h2>Importance</h2><p class="note">${esc(found.skipped)}</p></section>`;
   }
-  const { ranked, used, complete } = found;
+  const { params: ranked, used, complete, measure } = found;
   const row = 30;
   const [left, right, top] = [170, WIDTH - 80, 14];
   const bottom = top + ranked.length * row;
@@ -442,18 +473,26 @@ function importanceChart(
       return `<g class="imp" data-param="${esc(p.name)}"><text x="${left - 8}" y="${y + row / 2 + 4}" text-anchor="end" class="label">${esc(p.name)}</text><rect x="${left}" y="${y + 5}" width="${w.toFixed(1)}" height="${row - 10}" fill="${color(p.importance)}"><title>${esc(p.name)}: importance ${esc(fmt(p.importance))}, first-order ${esc(fmt(p.first))}, total ${esc(fmt(p.total))}</title></rect><text x="${left + w + 6}" y="${y + row / 2 + 4}">${esc(p.importance.toFixed(3))}</text></g>`;
     })
     .join('');
-  out += `<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" class="axis"/><text x="${(left + right) / 2}" y="${H - 6}" text-anchor="middle" class="label">importance (share of the variance explained alone, sums to 1)</text>`;
+  const axis =
+    measure === 'first'
+      ? 'importance (share of the variance explained alone, sums to 1)'
+      : 'importance (total index, with interactions, normalised to sum 1)';
+  out += `<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" class="axis"/><text x="${(left + right) / 2}" y="${H - 6}" text-anchor="middle" class="label">${axis}</text>`;
   const of =
     used < complete
       ? `${used} of the ${complete} complete trials (evenly by number)`
       : `the ${complete} complete trials`;
-  return frame(
-    'importance',
-    'Importance',
-    H,
-    out,
-    `fANOVA of a GP fitted to ${of}: each parameter's first-order Sobol index, normalised; hover for the total index (with interactions).`,
+  const index =
+    measure === 'first'
+      ? "each parameter's first-order Sobol index, normalised; hover for the total index (with interactions)"
+      : "each parameter's total Sobol index (with its interactions), normalised; hover for the first-order index";
+  const warnings = importanceCaveats(found).map(
+    (c) => `${c.charAt(0).toUpperCase()}${c.slice(1)}.`,
   );
+  return frame('importance', 'Importance', H, out, `fANOVA of a GP fitted to ${of}: ${index}.`, {
+    warnings,
+    attrs: ` data-trials="${found.numbers.join(' ')}"`,
+  });
 }
 
 function trialTable(trials: readonly ReportTrial[], best: ReportTrial | undefined): string {
@@ -489,7 +528,7 @@ const CSS = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;m
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 6px}.meta{color:#666;margin:0 0 16px}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.card{border:1px solid #ddd;border-radius:8px;padding:10px 14px;min-width:140px}
 .card b{display:block;font-size:20px}.card span{color:#666;font-size:12px}
-.note{color:#666;margin:0 0 4px;font-size:12px}svg{max-width:100%;height:auto;background:#fff}
+.note{color:#666;margin:0 0 4px;font-size:12px}.warn{color:#8a4b00;background:#fff4e0;border-left:3px solid #e08a00;margin:4px 0;padding:4px 8px;font-size:13px}svg{max-width:100%;height:auto;background:#fff}
 svg text{font-size:11px;fill:#444}svg .tick{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}svg .label{font-size:12px;fill:#222;font-weight:600}
 .grid{stroke:#eee}.axis{stroke:#999}.best{fill:none;stroke:#d62728;stroke-width:2}
 .trial.complete{fill:#1f77b4;fill-opacity:.8}.trial.pruned{fill:#aaa}.trial.failed{fill:#d62728}.failedmark{fill:#d62728;font-size:14px}

@@ -50,7 +50,9 @@ describe('webtune report', { timeout: 60_000 }, () => {
     );
     const html = read('q.html').toString();
     expect(html).toContain('<title>webtune report — random</title>');
-    expect(html).toContain('id="importance"><h2>Importance</h2><p class="note">fANOVA');
+    expect(html).toMatch(
+      /id="importance" data-trials="[\d ]+"><h2>Importance<\/h2><p class="note">fANOVA/,
+    );
     expect(read('q.csv').toString()).toBe(read('run.csv').toString());
     expect(read('q.jsonl')).toEqual(journal);
   });
