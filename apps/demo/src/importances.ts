@@ -1,4 +1,4 @@
-import type { ImportanceTrial, ParamImportance } from '@webtune/analysis';
+import { type ImportanceTrial, type ParamImportance, thinByNumber } from '@webtune/analysis';
 import type { TrialRow } from './run.js';
 
 /** Importances are refitted each time this many more trials have completed, and when the study stops. */
@@ -35,22 +35,23 @@ export function importanceDue(
   return stopped || Math.floor(complete / every) > Math.floor(last / every);
 }
 
-/** The complete trials as importance takes them, at most `max`, evenly spread by trial number. */
+/**
+ * The complete trials as importance takes them, at most `max`, evenly spread by trial number
+ * (@webtune/analysis `thinByNumber`, as `webtune run` and its report thin them).
+ */
 export function importanceTrials(
   rows: readonly TrialRow[],
   max = IMPORTANCE_MAX_TRIALS,
 ): ImportanceTrial[] {
   const complete = rows
     .filter((r) => r.state === 'complete' && r.valAccuracy !== null)
-    .sort((a, b) => a.number - b.number)
     .map((r) => ({
       number: r.number,
       state: r.state,
       params: r.params as ImportanceTrial['params'],
       value: r.valAccuracy,
     }));
-  if (complete.length <= max) return complete;
-  return Array.from({ length: max }, (_, i) => complete[Math.floor((i * complete.length) / max)]!);
+  return thinByNumber(complete, max);
 }
 
 /**
