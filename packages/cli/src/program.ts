@@ -36,6 +36,8 @@ interface RunFlags {
   /** False with --no-importance. */
   importance: boolean;
   storage?: string;
+  /** False with --no-replay. */
+  replay: boolean;
   resolution?: string;
   shuffle?: boolean;
   multivariate?: boolean;
@@ -89,6 +91,12 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
     flags.concurrency === undefined ? 1 : parseInteger('concurrency', flags.concurrency, 1);
   const timeoutMs =
     flags.timeout === undefined ? undefined : parsePositive('timeout', flags.timeout) * 1000;
+  if (!flags.replay && flags.storage === undefined) {
+    throw new CliError(
+      '--no-replay needs --storage: it only changes how a study resumed from a journal continues',
+      { exitCode: 2 },
+    );
+  }
   const strategyOptions = strategyFlags(flags);
   const showBar = !flags.quiet && io.stderr.isTTY === true;
   const logLines = !flags.quiet && !showBar;
@@ -106,6 +114,7 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       seed,
       concurrency,
       cwd: io.cwd,
+      replayStrategy: flags.replay,
       ...(journal === undefined
         ? {}
         : {
@@ -230,6 +239,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .option(
       '--storage <file>',
       'keep the study in this journal (JSON lines, one process at a time); if it holds the study, resume it: same direction and space, trials left running are failed as stale',
+    )
+    .option(
+      '--no-replay',
+      'with --storage: resume without replaying the strategy over the stored trials (one discarded suggestion each: for bayesian and gradient a GP fit each, seconds at ~100 trials, not interruptible); resumes at once, but seeded random streams start over instead of continuing exactly as one uninterrupted run',
     )
     .option('--resolution <r>', 'grid: values per numeric parameter, or name=r,name=r')
     .option('--shuffle', 'exhaustive, grid: visit in a seeded random order')

@@ -28,6 +28,14 @@ export interface RunOptions {
    * in memory.
    */
   storage?: Storage;
+  /**
+   * On resume, replay the strategy over the stored trials (core's `replayStrategy`): one discarded
+   * suggestion per stored trial, so seeded random streams continue exactly as in an uninterrupted
+   * run; for bayesian and gradient that is one GP fit per stored trial (seconds at ~100 trials),
+   * which nothing interrupts. false starts at once, with the strategy's stream starting over.
+   * Default true.
+   */
+  replayStrategy?: boolean;
   /** Directory the module path is resolved against. Default `process.cwd()`. */
   cwd?: string;
   /**
@@ -64,6 +72,7 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     direction: module.direction,
     seed: options.seed ?? 0,
     ...(options.storage === undefined ? {} : { storage: options.storage }),
+    ...(options.replayStrategy === undefined ? {} : { replayStrategy: options.replayStrategy }),
   });
   try {
     options.onStart?.(study, module, budget, await study.load());

@@ -49,6 +49,38 @@ describe('webtune run --storage', () => {
     expect(resumed.map((t) => t.params)).toEqual(readStudy('b.json').trials.map((t) => t.params));
   });
 
+  it('--no-replay resumes without replaying: the model strategy stream starts over (and needs --storage)', async () => {
+    const bayesian = (...more: string[]) =>
+      run(['run', 'quad.mjs', '-s', 'bayesian', '--startup', '2', '--seed', '5', '-q', ...more]);
+    const fourth = async (file: string, ...more: string[]) => {
+      expect((await bayesian('-n', '3', '--storage', `${file}.jsonl`)).code).toBe(0);
+      const r = await bayesian(
+        '-n',
+        '1',
+        '--storage',
+        `${file}.jsonl`,
+        ...more,
+        '-o',
+        `${file}.json`,
+      );
+      expect(r.code).toBe(0);
+      const trials = readStudy(`${file}.json`).trials;
+      expect(trials.map((t) => t.number)).toEqual([0, 1, 2, 3]);
+      return trials[3]!.params;
+    };
+    expect((await bayesian('-n', '4', '-o', 'whole.json')).code).toBe(0);
+    const whole = readStudy('whole.json').trials[3]!.params;
+    // Replayed, the resumed run's acquisition search draws what the uninterrupted run drew.
+    expect(await fourth('replayed')).toEqual(whole);
+    expect(await fourth('fresh', '--no-replay')).not.toEqual(whole);
+
+    const alone = await bayesian('-n', '1', '--no-replay');
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toBe(
+      'webtune: --no-replay needs --storage: it only changes how a study resumed from a journal continues\n',
+    );
+  });
+
   it('refuses a journal of another study before running a trial, naming both values', async () => {
     writeFileSync(
       join(dir, 'quad-max.mjs'),
@@ -71,6 +103,10 @@ describe('webtune run --storage', () => {
       "with --storage, new ones on top of those resumed, as Optuna's n_trials",
     );
     expect(help).toContain('--storage <file> keep the study in this journal');
+    expect(help).toContain(
+      '--no-replay with --storage: resume without replaying the strategy over the stored trials',
+    );
+    expect(help).toContain('seeded random streams start over');
   });
 
   it('a process killed mid-trial is resumed: its running trial is failed as stale and the study goes on', async () => {
