@@ -1,19 +1,22 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   statSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, SpaceJSON } from '@webtune/space';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileStorage } from './fileStorage.js';
 import { createRng } from './rng.js';
 import { createStudy, STALE_TRIAL_ERROR, type StudyOptions } from './study.js';
-import type { Strategy } from './types.js';
+import type { FrozenTrial, Strategy, StudyMeta } from './types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'webtune-journal-'));
 let files = 0;
@@ -43,6 +46,23 @@ function study(path: string, warnings: string[] = [], more: Partial<StudyOptions
 
 const lines = (path: string) => readFileSync(path, 'utf8').split('\n').slice(0, -1);
 
+/** Trial 0 as just started, with `params`. */
+const started = (params: Config): FrozenTrial => ({
+  number: 0,
+  params,
+  state: 'running',
+  intermediate: [],
+  userAttrs: {},
+  startedAt: 1,
+});
+
+/** A record in brief: `create 0 running`, `update 0 complete` (whole trial), `update 0 set,append` (a delta). */
+const brief = (r: Record<string, unknown>) => {
+  const trial = r.trial as { number: number; state: string } | undefined;
+  if (trial) return `${r.op} ${trial.number} ${trial.state}`;
+  return `${r.op} ${r.number} ${Object.keys(r).slice(2).join(',')}`;
+};
+
 describe('fileStorage', () => {
   it('journals the study and every trial change, one JSON line each, and reads them back', async () => {
     const path = fresh();
@@ -61,14 +81,29 @@ describe('fileStorage', () => {
       format: 'webtune-journal/1',
       study: { direction: 'minimize', space: s.space.toJSON(), strategy: 'test-sampler', seed: 1 },
     });
-    expect(records.slice(1).map((r) => `${r.op} ${r.trial.number} ${r.trial.state}`)).toEqual([
+    expect(records.slice(1).map(brief)).toEqual([
       'create 0 running',
-      'update 0 running',
-      'update 0 complete',
+      'update 0 attrs,append',
+      'update 0 set',
       'create 1 running',
-      'update 1 running',
-      'update 1 complete',
+      'update 1 attrs,append',
+      'update 1 set',
     ]);
+    expect(records[2]).toEqual({
+      op: 'update',
+      number: 0,
+      attrs: { note: { n: [1, 'a'] } },
+      append: [[0, 2]],
+    });
+    expect(records[3]).toEqual({
+      op: 'update',
+      number: 0,
+      set: {
+        state: 'complete',
+        value: x(s.trials[0]!.params),
+        durationMs: s.trials[0]!.durationMs,
+      },
+    });
     const back = await fileStorage(path).getTrials();
     expect(back).toEqual(s.trials);
     expect(Object.isFrozen(back[0]?.params)).toBe(true);
@@ -93,9 +128,10 @@ describe('fileStorage', () => {
     const second = study(path);
     expect((await second.load()).stale).toEqual([1]);
     expect(second.trials[1]).toMatchObject({ state: 'failed', error: STALE_TRIAL_ERROR });
-    expect(JSON.parse(lines(path).at(-1)!)).toMatchObject({
+    expect(JSON.parse(lines(path).at(-1)!)).toEqual({
       op: 'update',
-      trial: { number: 1, state: 'failed', error: STALE_TRIAL_ERROR },
+      number: 1,
+      set: { state: 'failed', error: STALE_TRIAL_ERROR },
     });
   });
 
@@ -144,9 +180,20 @@ describe('fileStorage', () => {
     await expect(study(path).load()).rejects.toThrow(
       'line 3 is not a valid journal record: trial 0: state ("done") is not running | complete | failed | pruned',
     );
-    writeFileSync(path, `${all.slice(1).join('\n')}\n`);
+    all[2] = '{"op":"update","number":0,"append":[[1,null]]}';
+    writeFileSync(path, `${all.join('\n')}\n`);
     await expect(study(path).load()).rejects.toThrow(
-      `fileStorage: ${path} line 1 is not a valid journal record: the first record must be {"op":"study",…}`,
+      'line 3 is not a valid journal record: trial 0: append ([[1,null]]) is not an array of [step, value]',
+    );
+    all[2] = '{"op":"update","number":0,"set":{"params":{}}}';
+    writeFileSync(path, `${all.join('\n')}\n`);
+    await expect(study(path).load()).rejects.toThrow(
+      'line 3 is not a valid journal record: trial 0: set.params ({}) is not a field a delta sets (state, value, error, startedAt, durationMs)',
+    );
+    all[2] = '{"op":"update","number":7,"set":{"state":"failed"}}';
+    writeFileSync(path, `${all.join('\n')}\n`);
+    await expect(study(path).load()).rejects.toThrow(
+      'line 3 is not a valid journal record: trial 7 is updated before it is created',
     );
   });
 
@@ -199,8 +246,8 @@ describe('fileStorage', () => {
       .map((l) => JSON.parse(l));
     const creates = records.filter((r) => r.op === 'create').map((r) => r.trial.number);
     const finishes = records
-      .filter((r) => r.op === 'update' && r.trial.state === 'complete')
-      .map((r) => r.trial.number);
+      .filter((r) => r.op === 'update' && r.set?.state === 'complete')
+      .map((r) => r.number);
     const all = Array.from({ length: 20 }, (_, i) => i);
     expect([...creates].sort((a, b) => a - b)).toEqual(all);
     expect([...finishes].sort((a, b) => a - b)).toEqual(all);
@@ -225,14 +272,7 @@ describe('fileStorage', () => {
   it('guards its own contract and validates its arguments up front', async () => {
     const path = fresh();
     const storage = fileStorage(path, { fsync: false });
-    const trial = {
-      number: 0,
-      params: {},
-      state: 'running' as const,
-      intermediate: [],
-      userAttrs: {},
-      startedAt: 0,
-    };
+    const trial = started({});
     await expect(storage.createTrial(trial)).rejects.toThrow(
       `fileStorage: ${path}: openStudy() must come before the first trial (createStudy calls it)`,
     );
@@ -310,5 +350,280 @@ describe('fileStorage', () => {
     expect(() => fileStorage(empty, { readOnly: 1 as never })).toThrow(
       'fileStorage: readOnly (1) must be a boolean',
     );
+  });
+
+  it('a file that is not a journal is an error naming it, and is left byte for byte', async () => {
+    const journal = fresh();
+    await study(journal).optimize((p) => x(p), { trials: 1 });
+    const records = lines(journal);
+    const cases: [string, string][] = [
+      ['first line\nlast line, no newline', 'not JSON: first line'],
+      [`${JSON.stringify({ direction: 'minimize', trials: [] }, null, 2)}`, 'not JSON: {'], // run --out, cut short
+      [
+        '{"direction":"minimize","trials":[]}\n',
+        'not a {"op":"study","format":"webtune-journal/1",…} line: {"direction":"minimize","trials":[]}',
+      ],
+      [`\n${records.join('\n')}\n`, 'not JSON: an empty line'],
+      [
+        `${records.slice(1).join('\n')}\n{"op":"upd`,
+        'not a {"op":"study","format":"webtune-journal/1",…} line: {"op":"create"',
+      ],
+      [
+        '{"op":"study","format":"webtune-journal/9","study":{}}\n{"op":"cr',
+        'format "webtune-journal/9" is not "webtune-journal/1"',
+      ],
+      [
+        '{"op":"study","format":"webtune-journal/1","study":{"direction":"up"}}\n',
+        'study direction ("up") is not minimize or maximize',
+      ],
+      [
+        '{"op":"study","format":"webtune-jour',
+        'an incomplete study line, the process stopped while creating the journal? Remove the file to start a new one: {"op":"study","format":"webtune-jour',
+      ],
+    ];
+    for (const [text, why] of cases) {
+      const path = fresh();
+      writeFileSync(path, text);
+      const mtime = statSync(path).mtimeMs;
+      let ran = 0;
+      const error = await study(path)
+        .optimize(() => ++ran, { trials: 1 })
+        .catch((e: Error) => e);
+      expect((error as Error).message).toContain(
+        `fileStorage: ${path} is not a webtune journal (line 1: ${why}`,
+      );
+      expect((error as Error).message).not.toContain('corrupt');
+      expect(ran).toBe(0);
+      expect(readFileSync(path, 'utf8')).toBe(text);
+      expect(statSync(path).mtimeMs).toBe(mtime);
+      expect(existsSync(`${path}.lock`)).toBe(false);
+    }
+  });
+
+  it('an unterminated last line is cut only when it starts like a record; other text is an error that changes nothing', async () => {
+    const path = fresh();
+    await study(path).optimize((p) => x(p), { trials: 1 });
+    appendFileSync(path, 'my notes');
+    const before = readFileSync(path, 'utf8');
+    await expect(study(path).load()).rejects.toThrow(
+      `fileStorage: ${path} line 4 (the last, with no newline) is not a journal record: my notes; the file is left as it is: repair or remove that line`,
+    );
+    expect(readFileSync(path, 'utf8')).toBe(before);
+  });
+
+  it('fs errors name the path: a directory, a path through a file', async () => {
+    await expect(fileStorage(dir).getTrials()).rejects.toThrow(
+      `fileStorage: ${dir}: cannot read the journal: it is a directory`,
+    );
+    const file = fresh();
+    writeFileSync(file, '');
+    const through = join(file, 's.jsonl');
+    await expect(fileStorage(through).getTrials()).rejects.toThrow(
+      `fileStorage: ${through}: cannot read the journal: ENOTDIR: not a directory, stat '${through}'`,
+    );
+    const nowhere = join(dir, 'no-such-dir', 's.jsonl');
+    await expect(fileStorage(nowhere).getTrials()).rejects.toThrow(
+      `fileStorage: ${nowhere}: cannot create the lock file ${nowhere}.lock: ENOENT`,
+    );
+  });
+
+  it('a report appends only itself: the journal grows linearly with the reports', async () => {
+    const path = fresh();
+    const s = study(path);
+    await s.optimize(
+      async (p, trial) => {
+        for (let step = 0; step < 60; step++) {
+          trial.report(step, step / 3);
+          await new Promise((r) => setTimeout(r, 0));
+        }
+        return x(p);
+      },
+      { trials: 2 },
+    );
+    const records = lines(path).map((l) => JSON.parse(l));
+    const running = records.filter((r) => r.op === 'update' && r.set === undefined);
+    expect(running.length).toBeGreaterThan(10); // written as the trial ran, not once at its end
+    for (const n of [0, 1]) {
+      const appended = running.filter((r) => r.number === n).flatMap((r) => r.append);
+      expect(appended).toEqual(Array.from({ length: 60 }, (_, i) => [i, i / 3]));
+    }
+    expect(
+      Math.max(
+        ...lines(path)
+          .slice(2)
+          .map((l) => l.length),
+      ),
+    ).toBeLessThan(400);
+    const back = fileStorage(path, { readOnly: true });
+    expect(await back.getTrials()).toEqual(s.trials);
+  });
+
+  it('writes the whole trial when a delta cannot say the change, and nothing when nothing changed', async () => {
+    const path = fresh();
+    const storage = fileStorage(path, { fsync: false });
+    await storage.openStudy({ direction: 'minimize', space, strategy: 's', seed: 0 });
+    const t0 = started({ x: 1, opt: 'adam' });
+    const steps: FrozenTrial[] = [
+      t0,
+      t0, // unchanged
+      { ...t0, userAttrs: JSON.parse('{"a":[1],"__proto__":2}') },
+      { ...t0, userAttrs: {} }, // an attribute removed
+      { ...t0, intermediate: [{ step: 0, value: 1 }], value: 3 },
+      { ...t0, intermediate: [{ step: 1, value: 1 }], value: 3 }, // not an extension
+      { ...t0, intermediate: [{ step: 1, value: 1 }] }, // value removed
+      { ...t0, params: { x: 2, opt: 'adam' } },
+      { ...t0, params: { x: 2, opt: 'adam' }, state: 'failed', error: 'e', durationMs: 4 },
+    ];
+    await storage.createTrial(steps[0]!);
+    const written: string[] = [];
+    for (const t of steps.slice(1)) {
+      const n = lines(path).length;
+      await storage.updateTrial(t);
+      written.push(
+        lines(path)
+          .slice(n)
+          .map((l) => brief(JSON.parse(l)))
+          .join() || 'nothing',
+      );
+      const back = await fileStorage(path, { readOnly: true }).getTrials();
+      expect(back).toEqual([t]);
+      expect(Object.getPrototypeOf(back[0]?.userAttrs)).toBe(Object.prototype);
+    }
+    expect(written).toEqual([
+      'nothing',
+      'update 0 attrs',
+      'update 0 running',
+      'update 0 set,append',
+      'update 0 running',
+      'update 0 running',
+      'update 0 running',
+      'update 0 set',
+    ]);
+  });
+
+  it('opens journals written before deltas (whole-trial updates) and goes on with deltas', async () => {
+    const path = fresh();
+    const meta: StudyMeta = { direction: 'minimize', space, strategy: 'test-sampler', seed: 1 };
+    const t0 = started({ x: 0.5, opt: 'sgd' });
+    const r1 = { ...t0, intermediate: [{ step: 0, value: 2 }] };
+    const done = {
+      ...r1,
+      userAttrs: { k: 'v' },
+      state: 'complete' as const,
+      value: 0.5,
+      durationMs: 3,
+    };
+    const old = [
+      { op: 'study', format: 'webtune-journal/1', study: meta },
+      { op: 'create', trial: t0 },
+      { op: 'update', trial: r1 },
+      { op: 'update', trial: done },
+      { op: 'create', trial: { ...t0, number: 1 } },
+    ];
+    writeFileSync(path, old.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const warnings: string[] = [];
+    const s = study(path, warnings);
+    expect((await s.load()).trials).toEqual([
+      done,
+      { ...t0, number: 1, state: 'failed', error: STALE_TRIAL_ERROR },
+    ]);
+    await s.optimize(
+      (p, trial) => {
+        trial.report(0, 1);
+        return x(p);
+      },
+      { trials: 1 },
+    );
+    expect(
+      lines(path)
+        .slice(old.length)
+        .map((l) => brief(JSON.parse(l))),
+    ).toEqual(['update 1 set', 'create 2 running', 'update 2 append', 'update 2 set']);
+    expect(await fileStorage(path, { readOnly: true }).getTrials()).toEqual(s.trials);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('fileStorage lock', () => {
+  const host = hostname();
+  let live: ChildProcess;
+  /** A pid no process has (one that just exited). */
+  let dead: number;
+  beforeAll(() => {
+    live = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    dead = spawnSync(process.execPath, ['-e', '']).pid!;
+  });
+  afterAll(() => {
+    live.kill();
+  });
+  const holder = (pid: number, on = host) =>
+    JSON.stringify({ pid, host: on, since: '2026-01-01T00:00:00.000Z' });
+
+  it('a journal another process writes fails to open, naming the lock file and its holder; readOnly needs no lock', async () => {
+    const path = fresh();
+    const s = study(path);
+    await s.optimize((p) => x(p), { trials: 1 });
+    await s.storage.close?.();
+    const before = readFileSync(path, 'utf8');
+    for (const [pid, on] of [
+      [live.pid!, host],
+      [dead, 'another-host'], // a process elsewhere cannot be checked: never taken over
+    ] as const) {
+      writeFileSync(`${path}.lock`, holder(pid, on));
+      await expect(study(path).optimize((p) => x(p), { trials: 1 })).rejects.toThrow(
+        `fileStorage: ${path} is in use: its lock file ${path}.lock says process ${pid} on ${on} (since 2026-01-01T00:00:00.000Z) is writing it; one process at a time writes a journal (remove the lock file only if that process is gone)`,
+      );
+      expect(readFileSync(path, 'utf8')).toBe(before);
+      expect(readFileSync(`${path}.lock`, 'utf8')).toBe(holder(pid, on));
+      expect(await fileStorage(path, { readOnly: true }).getTrials()).toEqual(s.trials);
+    }
+    writeFileSync(`${path}.lock`, '');
+    await expect(study(path).load()).rejects.toThrow(
+      `fileStorage: ${path} is locked by ${path}.lock, which does not say who holds it (""): another process may be creating it; remove it if no process is using the journal`,
+    );
+  });
+
+  it('a stale lock is taken over with a warning; close() removes the lock, and a later call takes it again', async () => {
+    const path = fresh();
+    const lock = `${path}.lock`;
+    writeFileSync(lock, holder(dead));
+    const warnings: string[] = [];
+    const s = study(path, warnings);
+    await s.optimize((p) => x(p), { trials: 1 });
+    expect(warnings).toEqual([
+      `fileStorage: ${path}: took over the stale lock ${lock} of process ${dead} on ${host} (since 2026-01-01T00:00:00.000Z), which is no longer running`,
+    ]);
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, host });
+    await s.storage.close?.();
+    expect(existsSync(lock)).toBe(false);
+    writeFileSync(lock, holder(live.pid!));
+    await expect(s.storage.getTrials()).rejects.toThrow(`fileStorage: ${path} is in use`);
+    unlinkSync(lock);
+    expect(await s.storage.getTrials()).toEqual(s.trials);
+    expect(existsSync(lock)).toBe(true);
+    await s.storage.close?.();
+  });
+
+  it('storages in one process share the lock: the last close removes it; exit removes what is left', async () => {
+    const path = fresh();
+    const lock = `${path}.lock`;
+    const a = fileStorage(path, { fsync: false });
+    const b = fileStorage(path, { fsync: false });
+    await a.getTrials();
+    await b.getTrials();
+    await a.close();
+    expect(existsSync(lock)).toBe(true);
+    await b.close();
+    expect(existsSync(lock)).toBe(false);
+    // Without close(): the 'exit' listener removes it.
+    await a.getTrials();
+    const sub = join(dir, 'sub');
+    mkdirSync(sub, { recursive: true });
+    await fileStorage(join(sub, 'other.jsonl')).getTrials();
+    const onExit = process.listeners('exit').find((f) => f.name === 'removeLocks');
+    expect(onExit).toBeDefined();
+    onExit!(0);
+    expect(existsSync(lock)).toBe(false);
+    expect(existsSync(join(sub, 'other.jsonl.lock'))).toBe(false);
   });
 });

@@ -1,6 +1,15 @@
-import { open, readFile, truncate } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { checkStudyMeta, parseStudyMeta, parseTrial } from './persist.js';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { open, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import {
+  checkStudyMeta,
+  parseStudyMeta,
+  parseTrial,
+  parseTrialDelta,
+  TRIAL_SCALARS,
+  type TrialDelta,
+} from './persist.js';
 import type { FrozenTrial, Storage, StudyMeta } from './types.js';
 
 /** Options of {@link fileStorage}. */
@@ -12,37 +21,69 @@ export interface FileStorageOptions {
    */
   fsync?: boolean;
   /**
-   * Receives the warnings: an incomplete last line dropped on open, a strategy or seed different
-   * from the journal's. Default `console.warn`.
+   * Receives the warnings: an incomplete last line dropped on open, a stale lock taken over, a
+   * strategy, seed or parameter order different from the journal's. Default `console.warn`.
    */
   onWarning?: (message: string) => void;
   /**
    * Open the journal for reading only (inspecting a study another process may still be running,
-   * `webtune report`): nothing is ever written or cut, not even an incomplete last line (it is
-   * ignored, with the warning); the file must exist; `createTrial` / `updateTrial` throw, and so
-   * does `openStudy` when the journal holds no study yet. Default false.
+   * `webtune report`): no lock is taken and nothing is ever written or cut, not even an
+   * incomplete last line (it is ignored, with the warning); the file must exist; `createTrial` /
+   * `updateTrial` throw, and so does `openStudy` when the journal holds no study yet. Default false.
    */
   readOnly?: boolean;
 }
 
 /** The storage {@link fileStorage} returns: a `Storage` that also reads back the study it holds. */
 export interface FileStorage extends Storage {
+  openStudy(meta: StudyMeta): Promise<void>;
   /** The study recorded in the journal's first line, or undefined when it holds none yet (empty or new file). */
   getStudy(): Promise<StudyMeta | undefined>;
+  /**
+   * Waits for the writes in progress and removes the journal's lock file, so another process may
+   * open it. A later call opens the journal again (reading it and taking the lock). Without
+   * `close()` the lock goes when the process exits normally ('exit': the end of the program,
+   * `process.exit()`); a process killed by a signal leaves it behind, stale, and the next open on
+   * the same host takes it over.
+   */
+  close(): Promise<void>;
 }
 
-/** The journal's first line. */
+/** The journal's first line names this format. */
 const FORMAT = 'webtune-journal/1';
+
+/** Bytes beyond which line 1 is not read as a study line (binary files, huge one-line texts). */
+const MAX_STUDY_LINE = 16 * 2 ** 20;
+
+/** An update that only changes some fields, adds user attributes or appends intermediate values. */
+interface DeltaRecord {
+  op: 'update';
+  number: number;
+  set?: Record<string, unknown>;
+  attrs?: Record<string, unknown>;
+  /** [step, value] pairs appended to the intermediate values. */
+  append?: [number, number][];
+}
 
 type JournalRecord =
   | { op: 'study'; format: string; study: StudyMeta }
-  | { op: 'create' | 'update'; trial: FrozenTrial };
+  | { op: 'create' | 'update'; trial: FrozenTrial }
+  | DeltaRecord;
 
 interface Journal {
   meta: StudyMeta | undefined;
+  /** Every trial as last written. */
   trials: Map<number, FrozenTrial>;
   /** Bytes of complete records in the file: where the next record starts. */
   size: number;
+}
+
+/** A trial being replayed from the journal: the last whole record and the deltas since. */
+interface Draft {
+  base: FrozenTrial;
+  set?: Record<string, unknown>;
+  intermediate?: { step: number; value: number }[];
+  userAttrs?: Record<string, unknown>;
 }
 
 function show(x: unknown): string {
@@ -51,6 +92,20 @@ function show(x: unknown): string {
   } catch {
     return String(x);
   }
+}
+
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const code = (error: unknown): unknown => (error as NodeJS.ErrnoException | undefined)?.code;
+
+/** Sets `key` as an own property, even `__proto__`. */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 /** JSON of one record; values JSON cannot hold exactly (NaN, functions, bigint…) throw by name. */
@@ -62,32 +117,113 @@ function serialise(where: string, record: JournalRecord): string {
       typeof v === 'symbol' ||
       typeof v === 'bigint'
     ) {
-      const what = 'trial' in record ? `trial ${record.trial.number}` : 'the study';
+      const number = 'trial' in record ? record.trial.number : 'number' in record && record.number;
+      const what = number === false ? 'the study' : `trial ${number}`;
       throw new TypeError(`${where}: ${what}: ${key} (${String(v)}) is not a JSON value`);
     }
     return v;
   });
 }
 
+const sameValue = (a: unknown, b: unknown): boolean =>
+  Object.is(a, b) ||
+  (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
+
+/**
+ * The record that turns `old` into `now`: a delta when only the fields in TRIAL_SCALARS changed,
+ * user attributes were added or changed and intermediate values appended (what a running trial
+ * does); the whole trial otherwise; undefined when nothing changed.
+ */
+function updateRecord(old: FrozenTrial, now: FrozenTrial): JournalRecord | undefined {
+  const whole = { op: 'update', trial: now } as const;
+  if (old.params !== now.params && !sameValue(old.params, now.params)) return whole;
+  const set: Record<string, unknown> = {};
+  for (const field of TRIAL_SCALARS) {
+    if (Object.is(now[field], old[field])) continue;
+    if (now[field] === undefined) return whole;
+    set[field] = now[field];
+  }
+  let attrs: Record<string, unknown> | undefined;
+  if (now.userAttrs !== old.userAttrs) {
+    for (const key of Object.keys(old.userAttrs)) {
+      if (!Object.hasOwn(now.userAttrs, key)) return whole;
+    }
+    for (const [key, value] of Object.entries(now.userAttrs)) {
+      if (Object.hasOwn(old.userAttrs, key) && sameValue(old.userAttrs[key], value)) continue;
+      attrs ??= {};
+      put(attrs, key, value);
+    }
+  }
+  const append: [number, number][] = [];
+  if (now.intermediate !== old.intermediate) {
+    if (now.intermediate.length < old.intermediate.length) return whole;
+    for (const [i, a] of old.intermediate.entries()) {
+      const b = now.intermediate[i]!;
+      if (a !== b && (a.step !== b.step || !Object.is(a.value, b.value))) return whole;
+    }
+    for (const r of now.intermediate.slice(old.intermediate.length)) append.push([r.step, r.value]);
+  }
+  const delta: DeltaRecord = { op: 'update', number: now.number };
+  if (Object.keys(set).length > 0) delta.set = set;
+  if (attrs !== undefined) delta.attrs = attrs;
+  if (append.length > 0) delta.append = append;
+  return Object.keys(delta).length > 2 ? delta : undefined;
+}
+
+function applyDelta(draft: Draft, delta: TrialDelta): void {
+  if (Object.keys(delta.set).length > 0) draft.set = { ...draft.set, ...delta.set };
+  if (delta.append.length > 0) {
+    draft.intermediate ??= [...draft.base.intermediate];
+    draft.intermediate.push(...delta.append);
+  }
+  if (delta.attrs !== undefined) {
+    draft.userAttrs ??= { ...draft.base.userAttrs };
+    for (const [key, value] of Object.entries(delta.attrs)) put(draft.userAttrs, key, value);
+  }
+}
+
+function finish(draft: Draft): FrozenTrial {
+  if (!draft.set && !draft.intermediate && !draft.userAttrs) return draft.base;
+  return parseTrial({
+    ...draft.base,
+    ...draft.set,
+    intermediate: draft.intermediate ?? draft.base.intermediate,
+    userAttrs: draft.userAttrs ?? draft.base.userAttrs,
+  });
+}
+
 /**
  * A study journal in a file, for Node (Optuna: JournalFileStorage). Every change is one appended
- * line of JSON: the first line records the study (`{"op":"study","format":"webtune-journal/1",
- * "study":{direction, space, strategy, seed}}`), then one `{"op":"create"|"update","trial":{…}}`
- * line per trial change, holding the whole trial; replaying the lines in order gives every trial
- * as last written. Each record is written with one `write` on a file opened for appending (then
- * fsynced, see `fsync`), so a record is in the journal once its newline is.
+ * line of JSON. The first line records the study: `{"op":"study","format":"webtune-journal/1",
+ * "study":{direction, space, strategy, seed}}`. Then, per trial change:
+ * - `{"op":"create","trial":{…}}`: a new trial, whole;
+ * - `{"op":"update","number":N,"set":{…},"attrs":{…},"append":[[step,value],…]}`: a delta, written
+ *   when the trial only changed fields (`set`: state, value, error, startedAt, durationMs), added
+ *   or changed user attributes (`attrs`) and appended intermediate values (`append`), each part
+ *   present when not empty — so a trial reporting n values writes O(n) bytes, not O(n²);
+ * - `{"op":"update","trial":{…}}`: the whole trial, for any other change (journals written before
+ *   deltas hold only these, and still open).
+ * Replaying the lines in order gives every trial as last written. Each record is written with one
+ * `write` on a file opened for appending (then fsynced, see `fsync`), so a record is in the journal
+ * once its newline is. Lines are read one at a time from the file's bytes, so a journal's size is
+ * not bound by the longest string Node can make.
  *
- * Opening the journal (the study's first use): a missing or empty file starts a new study; an
- * existing one must hold the same direction and space (else it throws naming both values).
- * An incomplete last line (the process died mid-write) is dropped with a warning and cut from the
- * file (left in place with `readOnly`); any other line that is not a valid record throws, naming
- * the file and the line number.
- * A write that fails is cut back out of the file, so the journal stays valid.
+ * Opening the journal (the study's first use, or any call after `close()`): a missing or empty
+ * file starts a new study; an existing one must begin with a valid study line, or it is "not a
+ * webtune journal" and left as it is, byte for byte; its direction and space must be the study's
+ * (else it throws naming both values). An incomplete last line that starts like a record (the
+ * process died mid-write) is dropped with a warning and cut from the file (left in place with
+ * `readOnly`), once every line before it has been read; any other line that is not a valid record
+ * throws, naming the file and the line number, and changes nothing. A write that fails is cut back
+ * out of the file, so the journal stays valid.
  *
- * One process at a time: nothing locks the file, and two writers would corrupt it (two creates
- * of one trial number are reported as such on the next open). Trial parameters and user
- * attributes must be JSON values. The path is used as given (relative paths resolve against the
- * process's working directory).
+ * One process at a time: opening for writing creates `<path>.lock` (exclusively, holding the pid,
+ * host name and time), removed by `close()` or when the process exits. Another process opening
+ * the journal then fails, naming the lock file and its holder; a lock left by a process no longer
+ * running on this host is taken over with a warning (one on another host is never: remove it by
+ * hand once that process is gone). Storages within one process share the lock: do not open one
+ * journal twice in a process at once. Trial parameters and user attributes must be JSON values.
+ * The path is used as given (relative paths resolve against the process's working directory).
  */
 export function fileStorage(path: string, options: FileStorageOptions = {}): FileStorage {
   if (typeof path !== 'string' || path === '') {
@@ -107,8 +243,10 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
     throw new TypeError('fileStorage: onWarning must be a function');
   }
   const where = `fileStorage: ${path}`;
-  let journal: Promise<Journal> | undefined;
-  /** Appends and the reads that must see them, one after another. */
+  let journal: Journal | undefined;
+  /** The lock file this storage holds (absolute), while it holds one. */
+  let lock: string | undefined;
+  /** Opening, appends and reads, one after another. */
   let queue: Promise<unknown> = Promise.resolve();
 
   const serial = <T>(task: () => Promise<T>): Promise<T> => {
@@ -117,81 +255,163 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
     return run;
   };
 
+  const cannotRead = (error: unknown) =>
+    new Error(`${where}: cannot read the journal: ${reason(error)}`, { cause: error });
+
   async function load(): Promise<Journal> {
+    try {
+      if ((await stat(path)).isDirectory()) throw new Error('it is a directory');
+    } catch (error) {
+      if (code(error) !== 'ENOENT') throw cannotRead(error);
+    }
+    if (!readOnly) lock = await lockJournal(path, where, onWarning);
+    try {
+      return await read();
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
+  async function release(): Promise<void> {
+    const held = lock;
+    lock = undefined;
+    if (held !== undefined) await unlockJournal(held);
+  }
+
+  /** The study line's metadata, or throws "not a webtune journal" (nothing else is read then). */
+  function header(text: string, complete: boolean): StudyMeta {
+    const excerpt =
+      text === '' ? 'an empty line' : text.length > 80 ? `${text.slice(0, 80)}…` : text;
+    const notJournal = (why: string) =>
+      new Error(`${where} is not a webtune journal (line 1: ${why})`);
+    let record: Record<string, unknown> | undefined;
+    try {
+      record = JSON.parse(text);
+    } catch {
+      throw notJournal(
+        !complete && text.startsWith('{"op":"study"')
+          ? `an incomplete study line, the process stopped while creating the journal? Remove the file to start a new one: ${excerpt}`
+          : `not JSON: ${excerpt}`,
+      );
+    }
+    if (record?.op !== 'study') {
+      throw notJournal(`not a {"op":"study","format":"${FORMAT}",…} line: ${excerpt}`);
+    }
+    if (record.format !== FORMAT) {
+      throw notJournal(`format ${show(record.format)} is not "${FORMAT}"`);
+    }
+    try {
+      return parseStudyMeta(record.study);
+    } catch (error) {
+      throw notJournal(`${reason(error)}: ${excerpt}`);
+    }
+  }
+
+  async function read(): Promise<Journal> {
     let bytes: Buffer;
     try {
       bytes = await readFile(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (code(error) !== 'ENOENT') throw cannotRead(error);
       if (readOnly) throw new Error(`${where}: no such file (a read-only journal must exist)`);
       bytes = Buffer.alloc(0);
     }
     const j: Journal = { meta: undefined, trials: new Map(), size: 0 };
+    if (bytes.length === 0) return j;
+    /** Bytes of complete lines. */
     const end = bytes.lastIndexOf(0x0a) + 1;
-    if (end < bytes.length) {
-      const line = bytes.subarray(0, end).toString('utf8').split('\n').length;
-      onWarning(
-        `${where}: line ${line} is incomplete (the process stopped mid-write?); ${readOnly ? 'ignored it (read-only: the file is left as it is)' : 'dropped it'}: ${bytes.subarray(end, end + 80).toString('utf8')}`,
+    const first = bytes.indexOf(0x0a);
+    const firstEnd = first < 0 ? bytes.length : first;
+    if (firstEnd > MAX_STUDY_LINE) {
+      throw new Error(
+        `${where} is not a webtune journal (line 1: ${firstEnd} bytes, longer than a study line can be)`,
       );
-      if (!readOnly) await truncate(path, end);
+    }
+    const meta = header(bytes.toString('utf8', 0, firstEnd), first >= 0);
+    const drafts = new Map<number, Draft>();
+    let line = 1;
+    if (first >= 0) {
+      j.meta = meta;
+      for (let start = first + 1; start < end; line++) {
+        const stop = bytes.indexOf(0x0a, start);
+        replay(drafts, bytes.toString('utf8', start, stop), line + 1);
+        start = stop + 1;
+      }
+      line++;
+    }
+    for (const [number, draft] of drafts) {
+      try {
+        j.trials.set(number, finish(draft));
+      } catch (error) {
+        throw new Error(`${where}: trial ${number} as its records leave it: ${reason(error)}`);
+      }
+    }
+    if (end < bytes.length) {
+      const tail = bytes.toString('utf8', end, Math.min(bytes.length, end + 80));
+      if (!/^\s*\{\s*"op"\s*:/.test(tail)) {
+        throw new Error(
+          `${where} line ${line} (the last, with no newline) is not a journal record: ${tail}; the file is left as it is: repair or remove that line`,
+        );
+      }
+      onWarning(
+        `${where}: line ${line} is incomplete (the process stopped mid-write?); ${readOnly ? 'ignored it (read-only: the file is left as it is)' : 'dropped it'}: ${tail}`,
+      );
+      if (!readOnly) {
+        try {
+          await truncate(path, end);
+        } catch (error) {
+          throw new Error(`${where}: cannot cut the incomplete line ${line}: ${reason(error)}`, {
+            cause: error,
+          });
+        }
+      }
     }
     j.size = end;
-    const lines = bytes.subarray(0, end).toString('utf8').split('\n');
-    lines.pop();
-    lines.forEach((text, i) => {
-      if (text.trim() === '') return;
-      const at = `${where} line ${i + 1}`;
-      let record: Record<string, unknown>;
-      try {
-        record = JSON.parse(text);
-      } catch (error) {
-        throw new Error(
-          `${at} is not valid JSON (${(error as Error).message}); the journal is corrupt before its last line: repair or remove that line`,
-        );
-      }
-      const fail = (why: string) =>
-        new Error(`${at} is not a valid journal record: ${why}: ${text.slice(0, 200)}`);
-      if (j.meta === undefined) {
-        if (record?.op !== 'study') throw fail('the first record must be {"op":"study",…}');
-        if (record.format !== FORMAT) {
-          throw fail(`format ${show(record.format)} is not "${FORMAT}"`);
-        }
-        try {
-          j.meta = parseStudyMeta(record.study);
-        } catch (error) {
-          throw fail((error as Error).message);
-        }
-        return;
-      }
-      if (record?.op !== 'create' && record?.op !== 'update') {
-        throw fail(`op ${show(record?.op)} is not "create" or "update"`);
-      }
-      let trial: FrozenTrial;
-      try {
-        trial = parseTrial(record.trial);
-      } catch (error) {
-        throw fail((error as Error).message);
-      }
-      const known = j.trials.has(trial.number);
-      if (record.op === 'create' && known) {
-        throw fail(
-          `trial ${trial.number} is created a second time (did two processes write this journal?)`,
-        );
-      }
-      if (record.op === 'update' && !known) {
-        throw fail(`trial ${trial.number} is updated before it is created`);
-      }
-      j.trials.set(trial.number, trial);
-    });
     return j;
   }
 
-  const loaded = (): Promise<Journal> => {
-    journal ??= serial(load);
-    // A failed open (corrupt file) is not cached: the next call reads the file again.
-    journal.catch(() => {
-      journal = undefined;
-    });
+  /** Applies journal line `line` (text, after the study line) to `drafts`. */
+  function replay(drafts: Map<number, Draft>, text: string, line: number): void {
+    if (text.trim() === '') return;
+    const at = `${where} line ${line}`;
+    let record: Record<string, unknown>;
+    try {
+      record = JSON.parse(text);
+    } catch (error) {
+      throw new Error(
+        `${at} is not valid JSON (${reason(error)}); the journal is corrupt before its last line: repair or remove that line`,
+      );
+    }
+    const fail = (why: string) =>
+      new Error(`${at} is not a valid journal record: ${why}: ${text.slice(0, 200)}`);
+    const { op } = record ?? {};
+    if (op !== 'create' && op !== 'update') {
+      throw fail(`op ${show(op)} is not "create" or "update"`);
+    }
+    let whole: FrozenTrial | undefined;
+    let delta: TrialDelta | undefined;
+    try {
+      if (op === 'create' || 'trial' in record) whole = parseTrial(record.trial);
+      else delta = parseTrialDelta(record);
+    } catch (error) {
+      throw fail(reason(error));
+    }
+    const number = whole?.number ?? delta!.number;
+    const draft = drafts.get(number);
+    if (op === 'create' && draft) {
+      throw fail(
+        `trial ${number} is created a second time (did two processes write this journal?)`,
+      );
+    }
+    if (op === 'update' && !draft) throw fail(`trial ${number} is updated before it is created`);
+    if (whole) drafts.set(number, { base: whole });
+    else applyDelta(draft!, delta!);
+  }
+
+  /** The journal, read (and locked) first if it is not open; call inside `serial`. */
+  const opened = async (): Promise<Journal> => {
+    journal ??= await load();
     return journal;
   };
 
@@ -212,7 +432,7 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
       if (created && fsync) await syncDirectory(dirname(path));
     } catch (error) {
       await truncate(path, j.size).catch(() => undefined);
-      throw new Error(`${where}: could not append to the journal: ${(error as Error).message}`, {
+      throw new Error(`${where}: could not append to the journal: ${reason(error)}`, {
         cause: error,
       });
     }
@@ -224,9 +444,9 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
   };
 
   return {
-    async openStudy(meta) {
-      const j = await loaded();
-      await serial(async () => {
+    openStudy(meta) {
+      return serial(async () => {
+        const j = await opened();
         if (j.meta !== undefined) {
           checkStudyMeta(where, j.meta, meta, onWarning);
           return;
@@ -244,8 +464,8 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
     },
     async createTrial(trial) {
       writable(`create trial ${show(trial?.number)}`);
-      const j = await loaded();
       await serial(async () => {
+        const j = await opened();
         if (j.meta === undefined) {
           throw new Error(
             `${where}: openStudy() must come before the first trial (createStudy calls it)`,
@@ -260,22 +480,31 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
     },
     async updateTrial(trial) {
       writable(`update trial ${show(trial?.number)}`);
-      const j = await loaded();
       await serial(async () => {
-        if (!j.trials.has(trial.number)) {
-          throw new Error(`${where}: no trial ${trial.number} to update`);
-        }
-        await append(j, { op: 'update', trial });
+        const j = await opened();
+        const old = j.trials.get(trial.number);
+        if (old === undefined) throw new Error(`${where}: no trial ${trial.number} to update`);
+        const record = updateRecord(old, trial);
+        if (record !== undefined) await append(j, record);
         j.trials.set(trial.number, trial);
       });
     },
-    async getTrials() {
-      const j = await loaded();
-      return serial(async () => [...j.trials.values()].sort((a, b) => a.number - b.number));
+    getTrials() {
+      return serial(async () =>
+        [...(await opened()).trials.values()].sort((a, b) => a.number - b.number),
+      );
     },
-    async getStudy() {
-      const j = await loaded();
-      return serial(async () => (j.meta === undefined ? undefined : { ...j.meta }));
+    getStudy() {
+      return serial(async () => {
+        const { meta } = await opened();
+        return meta === undefined ? undefined : { ...meta };
+      });
+    },
+    close() {
+      return serial(async () => {
+        journal = undefined;
+        await release();
+      });
     },
   };
 }
@@ -291,5 +520,121 @@ async function syncDirectory(dir: string): Promise<void> {
     }
   } catch {
     // Directories cannot be opened for sync on every platform; the record itself is synced.
+  }
+}
+
+/** The journal locks this process holds, by absolute path: their content and how many storages share each. */
+const locks = new Map<string, { content: string; users: number }>();
+let exitHook = false;
+
+/** On 'exit': removes this process's lock files (synchronously: nothing async runs then). */
+function removeLocks(): void {
+  for (const [file, { content }] of locks) {
+    try {
+      if (readFileSync(file, 'utf8') === content) unlinkSync(file);
+    } catch {
+      // Already gone, or unreadable: nothing to remove.
+    }
+  }
+  locks.clear();
+}
+
+/** Whether process `pid` runs on this host (EPERM: it runs, as another user). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return code(error) !== 'ESRCH';
+  }
+}
+
+/** A lock file's holder, or undefined when its content is not one (still being written, or foreign). */
+function parseLock(text: string): { pid: number; host: string; since: string } | undefined {
+  try {
+    const { pid, host, since } = JSON.parse(text);
+    if (Number.isSafeInteger(pid) && pid > 0 && typeof host === 'string') {
+      return { pid, host, since: String(since) };
+    }
+  } catch {
+    // Not JSON: handled below.
+  }
+  return undefined;
+}
+
+/**
+ * Takes the lock of the journal at `path`: creates `<path>.lock` exclusively (O_EXCL) holding
+ * `{"pid","host","since"}`, or shares the one this process holds. A lock held by a running process,
+ * or by any process on another host, throws naming the lock file and its holder; one whose
+ * process no longer runs on this host is taken over with a warning. Resolves to the lock's path.
+ */
+async function lockJournal(
+  path: string,
+  where: string,
+  warn: (message: string) => void,
+): Promise<string> {
+  const file = resolve(`${path}.lock`);
+  const mine = locks.get(file);
+  if (mine !== undefined) {
+    mine.users++;
+    return file;
+  }
+  const me = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const content = `${JSON.stringify(me)}\n`;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await writeFile(file, content, { flag: 'wx' });
+      locks.set(file, { content, users: 1 });
+      if (!exitHook) {
+        process.on('exit', removeLocks);
+        exitHook = true;
+      }
+      return file;
+    } catch (error) {
+      if (code(error) !== 'EEXIST') {
+        throw new Error(`${where}: cannot create the lock file ${file}: ${reason(error)}`, {
+          cause: error,
+        });
+      }
+    }
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      if (code(error) === 'ENOENT') continue; // released meanwhile: try again
+      throw new Error(`${where}: cannot read the lock file ${file}: ${reason(error)}`, {
+        cause: error,
+      });
+    }
+    const holder = parseLock(text);
+    if (holder === undefined) {
+      throw new Error(
+        `${where} is locked by ${file}, which does not say who holds it (${show(text.slice(0, 80))}): another process may be creating it; remove it if no process is using the journal`,
+      );
+    }
+    const who = `process ${holder.pid} on ${holder.host} (since ${holder.since})`;
+    // This pid on this host but not in `locks`: a process before this one had the same pid.
+    const gone = holder.host === me.host && (holder.pid === me.pid || !isRunning(holder.pid));
+    if (!gone) {
+      throw new Error(
+        `${where} is in use: its lock file ${file} says ${who} is writing it; one process at a time writes a journal (remove the lock file only if that process is gone)`,
+      );
+    }
+    warn(`${where}: took over the stale lock ${file} of ${who}, which is no longer running`);
+    // Removes only the lock judged stale: another process may have taken it over meanwhile.
+    if ((await readFile(file, 'utf8').catch(() => undefined)) === text) {
+      await unlink(file).catch(() => undefined);
+    }
+  }
+  throw new Error(`${where}: could not take the lock ${file}: other processes kept taking it`);
+}
+
+/** Gives back a lock taken by {@link lockJournal}; the last user removes the file (if still ours). */
+async function unlockJournal(file: string): Promise<void> {
+  const mine = locks.get(file);
+  if (mine === undefined || --mine.users > 0) return;
+  locks.delete(file);
+  if ((await readFile(file, 'utf8').catch(() => undefined)) === mine.content) {
+    await unlink(file).catch(() => undefined);
   }
 }

@@ -95,6 +95,28 @@ export function parseStudyMeta(x: unknown): StudyMeta {
   return { direction, space: space as SpaceJSON, strategy, seed: seed as number };
 }
 
+/** The trial fields a journal's update delta may set: those that change while a trial runs. */
+export const TRIAL_SCALARS = ['state', 'value', 'error', 'startedAt', 'durationMs'] as const;
+export type TrialScalar = (typeof TRIAL_SCALARS)[number];
+
+/** Throws, naming the field, when `v` is not a valid `field` of trial `number` (undefined where optional). */
+function checkScalar(number: unknown, field: TrialScalar, v: unknown): void {
+  const want =
+    field === 'state'
+      ? STATES.includes(v as TrialState) || STATES.join(' | ')
+      : field === 'error'
+        ? v === undefined || typeof v === 'string' || 'a string'
+        : field === 'value'
+          ? v === undefined || Number.isFinite(v) || 'a finite number'
+          : (v === undefined && field === 'durationMs') || Number.isFinite(v) || 'a number';
+  if (want !== true) {
+    throw new Error(`trial ${String(number)}: ${field} (${JSON.stringify(v)}) is not ${want}`);
+  }
+}
+
+const isReport = (r: unknown): r is { step: number; value: number } =>
+  isObject(r) && Number.isFinite(r.step) && Number.isFinite(r.value);
+
 /**
  * `x` as a frozen FrozenTrial (params, intermediate values and user attributes frozen too, as the
  * study's own snapshots are), or throws naming the field that is wrong.
@@ -108,20 +130,12 @@ export function parseTrial(x: unknown): FrozenTrial {
     throw bad('number', number, 'an integer >= 0');
   }
   if (!isObject(params)) throw bad('params', params, 'an object');
-  if (!STATES.includes(state as TrialState)) throw bad('state', state, STATES.join(' | '));
-  if (value !== undefined && !Number.isFinite(value)) throw bad('value', value, 'a finite number');
-  if (error !== undefined && typeof error !== 'string') throw bad('error', error, 'a string');
-  if (
-    !Array.isArray(intermediate) ||
-    !intermediate.every((r) => isObject(r) && Number.isFinite(r.step) && Number.isFinite(r.value))
-  ) {
+  for (const field of ['state', 'value', 'error'] as const) checkScalar(number, field, x[field]);
+  if (!Array.isArray(intermediate) || !intermediate.every(isReport)) {
     throw bad('intermediate', intermediate, 'an array of { step, value }');
   }
   if (!isObject(userAttrs)) throw bad('userAttrs', userAttrs, 'an object');
-  if (!Number.isFinite(startedAt)) throw bad('startedAt', startedAt, 'a number');
-  if (durationMs !== undefined && !Number.isFinite(durationMs)) {
-    throw bad('durationMs', durationMs, 'a number');
-  }
+  for (const field of ['startedAt', 'durationMs'] as const) checkScalar(number, field, x[field]);
   const out: Record<string, unknown> = {
     number,
     params: Object.freeze({ ...(params as Config) }),
@@ -138,4 +152,52 @@ export function parseTrial(x: unknown): FrozenTrial {
   if (error !== undefined) out.error = error;
   if (durationMs !== undefined) out.durationMs = durationMs;
   return Object.freeze(out) as unknown as FrozenTrial;
+}
+
+/** What a journal's delta update record changes in trial `number` (see fileStorage). */
+export interface TrialDelta {
+  number: number;
+  /** New values of the fields named. */
+  set: Partial<Record<TrialScalar, unknown>>;
+  /** User attributes added or changed. */
+  attrs: Record<string, unknown> | undefined;
+  /** Intermediate values appended, in report order. */
+  append: { step: number; value: number }[];
+}
+
+/**
+ * A delta update record (`{"op":"update","number":N,"set"?:{…},"attrs"?:{…},"append"?:[[step,
+ * value],…]}`) as a TrialDelta, or throws naming the field that is wrong.
+ */
+export function parseTrialDelta(x: Record<string, unknown>): TrialDelta {
+  const { number, set = {}, attrs, append = [] } = x;
+  const bad = (field: string, v: unknown, want: string) =>
+    new Error(
+      `trial ${String(number)}: ${field} (${JSON.stringify(v)?.slice(0, 200)}) is not ${want}`,
+    );
+  if (!(Number.isSafeInteger(number) && (number as number) >= 0)) {
+    throw bad('number', number, 'an integer >= 0');
+  }
+  if (!isObject(set)) throw bad('set', set, 'an object');
+  for (const [field, v] of Object.entries(set)) {
+    if (!(TRIAL_SCALARS as readonly string[]).includes(field)) {
+      throw bad(`set.${field}`, v, `a field a delta sets (${TRIAL_SCALARS.join(', ')})`);
+    }
+    checkScalar(number, field as TrialScalar, v);
+  }
+  if (attrs !== undefined && !isObject(attrs)) throw bad('attrs', attrs, 'an object');
+  if (
+    !Array.isArray(append) ||
+    !append.every(
+      (e) => Array.isArray(e) && e.length === 2 && Number.isFinite(e[0]) && Number.isFinite(e[1]),
+    )
+  ) {
+    throw bad('append', append, 'an array of [step, value]');
+  }
+  return {
+    number: number as number,
+    set,
+    attrs,
+    append: append.map((e: [number, number]) => ({ step: e[0], value: e[1] })),
+  };
 }

@@ -100,6 +100,12 @@ export interface Storage {
   updateTrial(trial: FrozenTrial): Promise<void>;
   /** Every trial, ordered by number, each as last written. */
   getTrials(): Promise<FrozenTrial[]>;
+  /**
+   * Releases what the storage holds (fileStorage: the journal's lock; indexedDBStorage: the
+   * database connection) once the writes in progress are done; a later call opens it again. The
+   * study never calls it: whoever made the storage does, when done with it. Optional.
+   */
+  close?(): void | Promise<void>;
 }
 
 /** The live handle an objective receives for its trial. */
