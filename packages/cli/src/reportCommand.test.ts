@@ -1,9 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fileStorage } from '@webtune/core/node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { firstNonBlankLine, readSavedStudy } from './reportCommand.js';
 
 // `webtune report`, run as the built binary on files a real `webtune run` wrote: `npm run build` first.
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -148,5 +158,60 @@ describe('webtune report', { timeout: 60_000 }, () => {
       expect(r.stdout).toBe('');
     }
     expect(read('bad.jsonl').toString()).toBe(lines.join('\n'));
+  });
+
+  it('tells a journal by its first non-blank line, as core reads it: a leading blank line is a journal, not "not JSON"', async () => {
+    const path = join(dir, 'blank.jsonl');
+    writeFileSync(path, `\n${read('q.jsonl').toString()}`);
+    // Whatever core's reader makes of the blank line, the report says the same, as a journal.
+    const core = await fileStorage(path, { readOnly: true, fsync: false })
+      .getTrials()
+      .then(
+        (trials) => ({ trials }),
+        (error: Error) => ({ error: error.message.split('\n')[0]! }),
+      );
+    if ('trials' in core) {
+      const saved = await readSavedStudy(path);
+      expect(saved.kind).toBe('journal');
+      expect(saved.trials).toEqual(core.trials);
+    } else {
+      expect(core.error).toContain('line 1');
+      await expect(readSavedStudy(path)).rejects.toThrow(`corrupt journal: ${core.error}`);
+    }
+  });
+});
+
+describe('firstNonBlankLine', () => {
+  it('skips blank lines and leading spaces; undefined for a blank file', async () => {
+    const file = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    expect(await firstNonBlankLine(file('h1', '\n  \n\t {"op":"study"}\nrest\n'))).toBe(
+      '{"op":"study"}',
+    );
+    expect(await firstNonBlankLine(file('h2', 'no line break'))).toBe('no line break');
+    expect(await firstNonBlankLine(file('h3', ' \n\n \t\n'))).toBeUndefined();
+    expect(await firstNonBlankLine(file('h4', ''))).toBeUndefined();
+    // A line across 4 KB chunks, with a two-byte character split between them.
+    const long = `${'a'.repeat(4095)}é${'b'.repeat(5000)}`;
+    expect(await firstNonBlankLine(file('h5', `\n${long}\nnext`))).toBe(long);
+  });
+
+  it('reads only the head: the study line of a 3 GiB (sparse) file comes back without reading the rest', async () => {
+    const path = join(dir, 'huge.jsonl');
+    const line = read('q.jsonl').toString().split('\n')[0]!;
+    writeFileSync(path, `${line}\n`);
+    truncateSync(path, 3 * 2 ** 30);
+    try {
+      expect(await firstNonBlankLine(path)).toBe(line);
+    } finally {
+      rmSync(path);
+    }
+  });
+
+  it('lets the file system error through (a missing file, a directory)', async () => {
+    await expect(firstNonBlankLine(join(dir, 'absent'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(firstNonBlankLine(dir)).rejects.toMatchObject({ code: 'EISDIR' });
   });
 });

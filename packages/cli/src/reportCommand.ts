@@ -1,5 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import {
   type FrozenTrial,
   parseStudyJSON,
@@ -33,31 +34,78 @@ function isJournalHeader(line: string): boolean {
   }
 }
 
+/** Bytes read at a time while looking for a file's first non-blank line. */
+const HEAD_CHUNK = 4096;
+/** Past this many bytes without the end of its first non-blank line, a file is not a journal. */
+const HEAD_MAX = 1 << 20;
+
+/**
+ * The first non-blank line of a file (without its line break or leading whitespace), read
+ * 4 KB at a time only as far as that line's end — a journal's study line, not the trials after
+ * it. Undefined when the file holds nothing but whitespace; the first 1 MiB when the line is
+ * longer than that.
+ * @throws the file system's error (missing file, a directory, no permission).
+ */
+export async function firstNonBlankLine(path: string): Promise<string | undefined> {
+  const file = await open(path, 'r');
+  try {
+    const decoder = new StringDecoder('utf8');
+    const chunk = Buffer.alloc(HEAD_CHUNK);
+    let text = '';
+    /** Index in `text` of the line's first non-blank character; -1 while there is none. */
+    let start = -1;
+    let read = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(chunk, 0, HEAD_CHUNK, null);
+      read += bytesRead;
+      const from = text.length;
+      text += bytesRead > 0 ? decoder.write(chunk.subarray(0, bytesRead)) : decoder.end();
+      if (start < 0) {
+        start = text.search(/\S/);
+        if (start < 0) text = '';
+      }
+      if (start >= 0) {
+        const end = text.indexOf('\n', Math.max(start, from));
+        if (end >= 0) return text.slice(start, end);
+      }
+      if (bytesRead === 0) return start < 0 ? undefined : text.slice(start);
+      if (read >= HEAD_MAX) return start < 0 ? '' : text.slice(start);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+function unreadable(path: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new CliError(
+    code === 'ENOENT'
+      ? `${path}: no such file`
+      : code === 'EISDIR'
+        ? `${path}: is a directory, not a study file`
+        : `${path}: cannot read it: ${firstLine(error)}`,
+  );
+}
+
 /**
  * Reads a study saved by `webtune run --out` or kept by `--storage` (opened with
- * `fileStorage(path, { readOnly: true })`: the journal is not written, not even cut). Every problem
- * is a CliError naming the path: missing, unreadable, neither kind, or a corrupt journal (with the
- * line). Journal warnings (an incomplete last line) go to `warn`.
+ * `fileStorage(path, { readOnly: true })`: the journal is not written, not even cut). Which of
+ * the two it is, the first non-blank line decides (read alone: a journal is not loaded twice).
+ * Every problem is a CliError naming the path: missing, unreadable, neither kind, or a corrupt
+ * journal (with the line). Journal warnings (an incomplete last line) go to `warn`.
  */
 export async function readSavedStudy(
   path: string,
   warn: (message: string) => void = () => {},
 ): Promise<SavedStudy> {
-  let text: string;
+  let head: string | undefined;
   try {
-    text = await readFile(path, 'utf8');
+    head = await firstNonBlankLine(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      code === 'ENOENT'
-        ? `${path}: no such file`
-        : code === 'EISDIR'
-          ? `${path}: is a directory, not a study file`
-          : `${path}: cannot read it: ${firstLine(error)}`,
-    );
+    throw unreadable(path, error);
   }
-  if (text.trim() === '') throw new CliError(`${path}: the file is empty: ${NEITHER}`);
-  if (isJournalHeader(text.slice(0, text.indexOf('\n') + 1 || undefined))) {
+  if (head === undefined) throw new CliError(`${path}: the file is empty: ${NEITHER}`);
+  if (isJournalHeader(head)) {
     const storage = fileStorage(path, { readOnly: true, fsync: false, onWarning: warn });
     try {
       const meta = await storage.getStudy();
@@ -66,6 +114,12 @@ export async function readSavedStudy(
     } catch (error) {
       throw new CliError(`corrupt journal: ${firstLine(error)}`, { cause: error });
     }
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw unreadable(path, error);
   }
   let json: unknown;
   try {
