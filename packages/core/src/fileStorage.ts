@@ -52,6 +52,9 @@ export interface FileStorage extends Storage {
 /** The journal's first line names this format. */
 const FORMAT = 'webtune-journal/1';
 
+/** How every record's line begins (JSON.stringify of an object whose first key is `op`). */
+const RECORD_START = '{"op":';
+
 /** Bytes beyond which line 1 is not read as a study line (binary files, huge one-line texts). */
 const MAX_STUDY_LINE = 16 * 2 ** 20;
 
@@ -212,7 +215,7 @@ function finish(draft: Draft): FrozenTrial {
  * file starts a new study; an existing one must begin with a valid study line, or it is "not a
  * webtune journal" and left as it is, byte for byte; its direction and space must be the study's
  * (else it throws naming both values). An incomplete last line that starts like a record (the
- * process died mid-write) is dropped with a warning and cut from the file (left in place with
+ * process died mid-write; or NUL bytes a crash left) is dropped with a warning and cut from the file (left in place with
  * `readOnly`), once every line before it has been read; any other line that is not a valid record
  * throws, naming the file and the line number, and changes nothing. A write that fails is cut back
  * out of the file, so the journal stays valid.
@@ -349,7 +352,8 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
     }
     if (end < bytes.length) {
       const tail = bytes.toString('utf8', end, Math.min(bytes.length, end + 80));
-      if (!/^\s*\{\s*"op"\s*:/.test(tail)) {
+      // Every record starts with RECORD_START; a crash may also leave NUL bytes past the end.
+      if (!(tail.startsWith(RECORD_START) || RECORD_START.startsWith(tail) || /^\0+$/.test(tail))) {
         throw new Error(
           `${where} line ${line} (the last, with no newline) is not a journal record: ${tail}; the file is left as it is: repair or remove that line`,
         );
