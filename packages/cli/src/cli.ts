@@ -8,7 +8,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 const controller = new AbortController();
+// Ctrl-C or a polite kill stops the run: running trials are aborted, the journal's lock released.
 process.once('SIGINT', () => controller.abort(new Error('interrupted')));
+process.once('SIGTERM', () => controller.abort(new Error('terminated')));
 process.exitCode = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,

@@ -107,6 +107,12 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   let study: Study;
   let resumed: LoadResult = { trials: [], stale: [] };
   const journal = flags.storage === undefined ? undefined : resolve(io.cwd, flags.storage);
+  const storage =
+    journal === undefined
+      ? undefined
+      : fileStorage(journal, {
+          onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
+        });
   try {
     study = await runStudyModule(modulePath, {
       strategy: flags.strategy,
@@ -115,13 +121,7 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       concurrency,
       cwd: io.cwd,
       replayStrategy: flags.replay,
-      ...(journal === undefined
-        ? {}
-        : {
-            storage: fileStorage(journal, {
-              onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
-            }),
-          }),
+      ...(storage === undefined ? {} : { storage }),
       ...(trials === undefined ? {} : { trials }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
@@ -163,6 +163,8 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
     });
   } finally {
     bar?.stop();
+    // Releases the journal's lock once its writes are done (also after Ctrl-C or a failed run).
+    await storage?.close?.();
   }
 
   const json = study.toJSON();
@@ -186,8 +188,9 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   }
   if (io.signal?.aborted) {
     const ran = study.trials.length - resumed.trials.length;
-    io.stderr.write(`webtune: interrupted after ${ran} trials\n`);
-    return 130;
+    const terminated = (io.signal.reason as Error | undefined)?.message === 'terminated';
+    io.stderr.write(`webtune: ${terminated ? 'terminated' : 'interrupted'} after ${ran} trials\n`);
+    return terminated ? 143 : 130;
   }
   if (study.bestTrial === undefined) {
     const failed = study.trials.find((t) => t.state === 'failed');

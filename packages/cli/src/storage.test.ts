@@ -119,7 +119,8 @@ describe('webtune run --storage', () => {
        export const objective = async ({ x }, trial) => {
          if (trial.number === 3 && !existsSync(${JSON.stringify(marker)})) {
            writeFileSync(${JSON.stringify(marker)}, '');
-           await new Promise(() => {}); // hangs until killed
+           setInterval(() => {}, 1000); // keeps the process alive: it hangs until killed
+           await new Promise(() => {});
          }
          return x * x;
        };`,
@@ -137,9 +138,13 @@ describe('webtune run --storage', () => {
       cwd: dir,
       encoding: 'utf8',
     });
-    expect(again.stderr).toBe(
-      `resumed 4 trials from ${join(dir, 'd.jsonl')} (3 complete, 1 failed; 1 left running by a stopped run, now failed: 3)\n`,
+    // SIGKILL left the journal's lock behind: this host, a dead pid, so it is taken over.
+    const [warning, resumedLine, ...rest] = again.stderr.split('\n');
+    expect(warning).toMatch(/^webtune: warning: .*d\.jsonl.*stale lock/);
+    expect(resumedLine).toBe(
+      `resumed 4 trials from ${join(dir, 'd.jsonl')} (3 complete, 1 failed; 1 left running by a stopped run, now failed: 3)`,
     );
+    expect(rest).toEqual(['']);
     expect(again.status).toBe(0);
     const trials = readStudy('d.json').trials;
     expect(trials.map((t) => `${t.number} ${t.state}`)).toEqual([
@@ -151,5 +156,59 @@ describe('webtune run --storage', () => {
       '5 complete',
     ]);
     expect(trials[3]?.error).toMatch(/^stale: the trial was running when the study resumed/);
+  }, 30_000);
+
+  it('SIGTERM stops the run like Ctrl-C: running trials are aborted, the lock released, exit 143', async () => {
+    const marker = join(dir, 'started');
+    writeFileSync(
+      join(dir, 'polite.mjs'),
+      `import { writeFileSync } from 'node:fs';
+       export const space = { x: { type: 'float', low: -5, high: 5 } };
+       export const objective = async ({ x }, trial) => {
+         if (trial.number === 2) {
+           writeFileSync(${JSON.stringify(marker)}, '');
+           const work = setInterval(() => {}, 100); // a long trial, until the run stops it
+           await new Promise((_, reject) =>
+             trial.signal.addEventListener('abort', () => {
+               clearInterval(work);
+               reject(trial.signal.reason);
+             }),
+           );
+         }
+         return x * x;
+       };`,
+    );
+    const args = [
+      cli,
+      'run',
+      'polite.mjs',
+      '-s',
+      'random',
+      '-n',
+      '5',
+      '--storage',
+      't.jsonl',
+      '-q',
+    ];
+    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    for (let i = 0; i < 400 && !existsSync(marker); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(existsSync(marker)).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toContain('webtune: terminated after 3 trials');
+    expect(existsSync(join(dir, 't.jsonl.lock'))).toBe(false);
+
+    const again = spawnSync(process.execPath, [...args, '-n', '1'], { cwd: dir, encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    // No stale lock to take over, and the aborted trial was finished as failed, not left running.
+    expect(again.stderr).toBe(
+      `resumed 3 trials from ${join(dir, 't.jsonl')} (2 complete, 1 failed)\n`,
+    );
   }, 30_000);
 });
