@@ -1,5 +1,10 @@
 /// <reference lib="webworker" />
-import { type ImportanceTrial, type ParamImportance, paramImportances } from '@webtune/analysis';
+import {
+  type ImportanceTrial,
+  importanceCaveats,
+  importanceReport,
+  type ParamImportance,
+} from '@webtune/analysis';
 import type { SpaceJSON } from '@webtune/core';
 
 /*
@@ -15,9 +20,9 @@ export interface ImportanceRequest {
   seed: number;
 }
 
-/** The answer to request `id`: the importances, or the error message. */
+/** The answer to request `id`: the importances and what to know before trusting them, or the error message. */
 export type ImportanceResponse =
-  | { id: number; params: ParamImportance[] }
+  | { id: number; params: ParamImportance[]; caveats: string[] }
   | { id: number; error: string };
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -26,7 +31,9 @@ scope.onmessage = (event: MessageEvent<ImportanceRequest>) => {
   const { id, trials, space, seed } = event.data;
   let response: ImportanceResponse;
   try {
-    response = { id, params: paramImportances(trials, space, { seed }) };
+    // 'auto': by total index when single parameters explain little (interactions dominate).
+    const found = importanceReport(trials, space, { seed, measure: 'auto' });
+    response = { id, params: found.params, caveats: importanceCaveats(found) };
   } catch (error) {
     response = { id, error: (error as Error).message };
   }

@@ -1,4 +1,4 @@
-import { paramImportances } from '@webtune/analysis';
+import { importanceCaveats, importanceReport } from '@webtune/analysis';
 import { describe, expect, it, vi } from 'vitest';
 import { EXAMPLES } from './examples.js';
 import {
@@ -47,6 +47,11 @@ describe('importanceTrials', () => {
 describe('createImportanceScheduler', () => {
   // The seed grid's space, with values that depend mostly on lr.
   const space = EXAMPLES[0]!.space;
+  /** What the demo's importance worker computes. */
+  const fit = (trials: Parameters<typeof importanceReport>[0], samples = 4096) => {
+    const found = importanceReport(trials, space, { samples, measure: 'auto' });
+    return { params: found.params, caveats: importanceCaveats(found) };
+  };
   const rows = Array.from({ length: 12 }, (_, i) => {
     const params = { lr: [0.001, 0.01, 0.1, 1][i % 4]!, batch: [32, 64][i % 2]!, hidden: 64 };
     return row(i, 'complete', 0.5 + 0.1 * (i % 4) + 0.01 * (i % 2), params);
@@ -61,7 +66,7 @@ describe('createImportanceScheduler', () => {
         fits.push(trials.length);
         // Holds the first fit until the test lets it go: rows arrive meanwhile.
         if (fits.length === 1) await new Promise<void>((r) => (release = r));
-        return paramImportances(trials, space, { samples: 512 });
+        return fit(trials, 512);
       },
       (r) => reports.push(structuredClone(r)),
     );
@@ -80,18 +85,39 @@ describe('createImportanceScheduler', () => {
     expect(last.error).toBeNull();
     expect(last.params.map((p) => p.name)[0]).toBe('lr');
     expect(last.params.map((p) => p.name).sort()).toEqual(['batch', 'hidden', 'lr']);
+    expect(last.caveats).toEqual([]);
+  });
+
+  it('passes on the caveats of a ranking of interactions', async () => {
+    const reports: ImportanceReport[] = [];
+    // Accuracy high only where lr and batch are both at their small or both at their large
+    // values: a pure interaction, which single parameters do not explain.
+    const lrs = [0.001, 0.01, 0.1, 1];
+    const batches = [32, 64, 128, 256];
+    const xor = lrs.flatMap((lr, i) =>
+      batches.map((batch, j) =>
+        row(4 * i + j, 'complete', i < 2 === j < 2 ? 0.9 : 0.5, { lr, batch, hidden: 64 }),
+      ),
+    );
+    const scheduler = createImportanceScheduler(
+      async (trials) => fit(trials),
+      (r) => reports.push(structuredClone(r)),
+    );
+    scheduler.update(xor, true);
+    await vi.waitFor(() => expect(reports.at(-1)?.basedOn).toBe(16));
+    expect(reports.at(-1)?.caveats.join(' ')).toMatch(/^ranked by total index/);
   });
 
   it('reports a fit that fails, keeping the bars it had', async () => {
     const reports: ImportanceReport[] = [];
     const flat = rows.map((r) => ({ ...r, valAccuracy: 0.5 }));
     const scheduler = createImportanceScheduler(
-      async (trials) => paramImportances(trials, space),
+      async (trials) => fit(trials),
       (r) => reports.push(structuredClone(r)),
     );
     scheduler.update(flat.slice(0, 5), true);
     await vi.waitFor(() => expect(reports.at(-1)?.computing).toBeNull());
-    expect(reports.at(-1)).toMatchObject({ basedOn: 0, params: [], computing: null });
+    expect(reports.at(-1)).toMatchObject({ basedOn: 0, params: [], caveats: [], computing: null });
     expect(reports.at(-1)?.error).toContain(
       'paramImportances: all 5 complete trials have the target 0.5',
     );

@@ -10,8 +10,10 @@ export const IMPORTANCE_MAX_TRIALS = 300;
 export interface ImportanceReport {
   /** Complete trials the shown importances were fitted to (0 before the first fit). */
   basedOn: number;
-  /** Most important first, normalised to sum 1 (@webtune/analysis `paramImportances`). */
+  /** Most important first, normalised to sum 1 (@webtune/analysis `importanceReport`, measure 'auto'). */
   params: ParamImportance[];
+  /** What to know before trusting the ranking (@webtune/analysis `importanceCaveats`); empty for a clean fit. */
+  caveats: string[];
   /** Why the latest fit failed (e.g. all values equal); null when it succeeded. */
   error: string | null;
   /** Complete trials of the fit in progress, or null. */
@@ -19,7 +21,9 @@ export interface ImportanceReport {
 }
 
 /** Fits importances to complete trials (off the study's thread: a worker). */
-export type ComputeImportances = (trials: ImportanceTrial[]) => Promise<ParamImportance[]>;
+export type ComputeImportances = (
+  trials: ImportanceTrial[],
+) => Promise<{ params: ParamImportance[]; caveats: string[] }>;
 
 /**
  * Whether to refit with `complete` complete trials after the last fit used `last`: at every
@@ -64,7 +68,13 @@ export function createImportanceScheduler(
   onChange: (report: ImportanceReport) => void,
   every = IMPORTANCE_EVERY,
 ) {
-  const report: ImportanceReport = { basedOn: 0, params: [], error: null, computing: null };
+  const report: ImportanceReport = {
+    basedOn: 0,
+    params: [],
+    caveats: [],
+    error: null,
+    computing: null,
+  };
   let last = 0;
   let latest: { rows: readonly TrialRow[]; stopped: boolean } | undefined;
   let cancelled = false;
@@ -79,7 +89,8 @@ export function createImportanceScheduler(
     onChange(report);
     compute(trials)
       .then(
-        (params) => Object.assign(report, { basedOn: complete, params, error: null }),
+        ({ params, caveats }) =>
+          Object.assign(report, { basedOn: complete, params, caveats, error: null }),
         (error: unknown) =>
           Object.assign(report, { error: error instanceof Error ? error.message : String(error) }),
       )

@@ -239,6 +239,9 @@ function renderImportancePanel(): void {
         : computing ||
           `after ${IMPORTANCE_EVERY} complete trials (or when the study stops, from 2 on)`;
   status.className = imp?.error ? 'error' : '';
+  const caveats = $<HTMLParagraphElement>('#importance-caveats');
+  caveats.textContent = imp?.caveats.join('; ') ?? '';
+  caveats.style.display = imp?.caveats.length ? '' : 'none';
   const params = imp?.params ?? [];
   importanceChart.style.display = params.length ? '' : 'none';
   renderImportances(importanceChart, params);

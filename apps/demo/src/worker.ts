@@ -65,7 +65,7 @@ function importanceCompute(space: ImportanceRequest['space'], seed: number): Com
       importanceWorker?.postMessage({ id, trials, space, seed } satisfies ImportanceRequest);
     });
     if ('error' in response) throw new Error(response.error);
-    return response.params;
+    return { params: response.params, caveats: response.caveats };
   };
 }
 

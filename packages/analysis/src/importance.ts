@@ -388,3 +388,27 @@ function posteriorMean(gp: FittedGP, points: Float64Array, m: number): Float64Ar
   }
   return out;
 }
+
+/** Below this leave-one-out R² the GP predicts a left-out trial poorly: {@link importanceCaveats} flags the ranking as uncertain. */
+export const MIN_FIT_R2 = 0.5;
+
+/**
+ * What a reader must know before trusting a ranking, one clause each (none for a clean fit): that
+ * it is by total index because single parameters explain < {@link MIN_EXPLAINED} of the model's
+ * variance, and that the GP predicts a left-out trial with R² < {@link MIN_FIT_R2} (the values may
+ * be mostly noise). The CLI's importance line, its HTML report and the demo show these.
+ */
+export function importanceCaveats(report: ImportanceReport): string[] {
+  const out: string[] = [];
+  if (report.measure === 'total') {
+    out.push(
+      `ranked by total index: single parameters explain only ${Math.round(100 * report.explained)}% of the model's variance, interactions the rest`,
+    );
+  }
+  if (report.fitR2 < MIN_FIT_R2) {
+    out.push(
+      `uncertain: the model predicts a left-out trial with R² ${report.fitR2.toFixed(2)} (1 = exactly, 0 = no better than the mean), so the values may be mostly noise`,
+    );
+  }
+  return out;
+}

@@ -1,6 +1,7 @@
+import { importanceCaveats } from '@webtune/analysis';
 import type { FrozenTrial, Study } from '@webtune/core';
 import type { ParamValue } from '@webtune/space';
-import { importanceCaveats, type StudyImportances } from './report.js';
+import type { StudyImportances } from './report.js';
 
 /** Counts of trials by state. */
 export function stateCounts(trials: readonly FrozenTrial[]): Record<FrozenTrial['state'], number> {

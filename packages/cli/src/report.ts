@@ -1,4 +1,9 @@
-import { type ImportanceReport, importanceReport, thinByNumber } from '@webtune/analysis';
+import {
+  type ImportanceReport,
+  importanceCaveats,
+  importanceReport,
+  thinByNumber,
+} from '@webtune/analysis';
 import type { SpaceJSON } from '@webtune/space';
 
 /** One trial as the study JSON holds it. */
@@ -383,8 +388,6 @@ function intermediateChart(trials: readonly ReportTrial[]): string {
 
 /** Complete trials above this are thinned (evenly by trial number) before the importance fit, which is O(n³). */
 const IMPORTANCE_MAX_TRIALS = 300;
-/** Below this leave-one-out R² the GP predicts a left-out trial poorly: the ranking is flagged as uncertain. */
-const MIN_FIT_R2 = 0.5;
 
 /**
  * What {@link studyImportances} found: @webtune/analysis's `importanceReport` (ranking, `explained`,
@@ -416,26 +419,6 @@ export function studyImportances(
   } catch (e) {
     return { skipped: `Not computed: ${(e as Error).message}` };
   }
-}
-
-/**
- * What a reader must know before trusting the ranking, one clause each (none for a clean fit): that
- * it is by total index because single parameters explain < 50% of the model's variance, and that the
- * GP predicts a left-out trial with R² < 0.5 (the values may be mostly noise).
- */
-export function importanceCaveats(found: ImportanceReport): string[] {
-  const out: string[] = [];
-  if (found.measure === 'total') {
-    out.push(
-      `ranked by total index: single parameters explain only ${Math.round(100 * found.explained)}% of the model's variance, interactions the rest`,
-    );
-  }
-  if (found.fitR2 < MIN_FIT_R2) {
-    out.push(
-      `uncertain: the model predicts a left-out trial with R² ${found.fitR2.toFixed(2)} (1 = exactly, 0 = no better than the mean), so the values may be mostly noise`,
-    );
-  }
-  return out;
 }
 
 /**
