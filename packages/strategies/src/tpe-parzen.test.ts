@@ -10,6 +10,13 @@ const UNIVARIATE: ParzenOptions = {
   bandwidth: 'optuna3',
 };
 
+function expectClose(got: readonly number[], want: readonly number[]): void {
+  expect(got).toHaveLength(want.length);
+  want.forEach((w, i) => {
+    expect(got[i], `index ${i}`).toBeCloseTo(w, 12);
+  });
+}
+
 /** Composite Simpson's rule of f over [a, b] with n (even) intervals. */
 function simpson(f: (x: number) => number, a: number, b: number, n = 2000): number {
   const h = (b - a) / n;
@@ -108,6 +115,58 @@ describe('Parzen estimator', () => {
     });
   });
 
+  it('scores as Optuna 3.1.0’s _ParzenEstimator.log_pdf with widthWeighted (no −log σ)', () => {
+    // Reference: optuna 3.1.0 (Debian bookworm's python3-optuna, numpy 1.24.2), default
+    // parameters, univariate; log_pdf at the points below.
+    const optuna31: ParzenOptions = { ...UNIVARIATE, widthWeighted: true };
+    const mus = [-4.9, 9.8, 0.1, 0.3, 2.2, 7.7, 7.71, -1, 3.3, 5.5, 6.1, 1.0, 1.1, 1.2, 8.0, -3];
+    const x = tpeDim('x', { type: 'float', low: -5, high: 10 })!;
+    const points = [-5, 0, 2.35, 7.705, 10, 4.9].map((v) => [v]);
+    const expected: Record<number, number[]> = {
+      3: [
+        -0.6445590741926066, -0.5401333195850337, -0.5800261158875308, -0.7193336425375836,
+        -0.7921264350801964, -0.6441490038735626,
+      ],
+      10: [
+        -1.7102432387660358, -1.3041749671568248, -1.382596637701028, -1.4011047446953324,
+        -1.5889311742958507, -1.47322131001683,
+      ],
+    };
+    for (const [n, want] of Object.entries(expected)) {
+      const obs = mus.slice(0, Number(n)).map((m) => [m]);
+      const pe = new ParzenEstimator([x], obs, defaultWeights(obs.length), optuna31);
+      expectClose(Array.from(pe.logPdf(points)), want);
+    }
+    // Log int on [1, 1024] (continuous in log space), observations 3, 700, 40; read at 1, 2, 3, 50, 1024.
+    const k = tpeDim('k', { type: 'int', low: 1, high: 1024, log: true })!;
+    const logInt = new ParzenEstimator(
+      [k],
+      [3, 700, 40].map((v) => [Math.log(v)]),
+      [1, 1, 1],
+      optuna31,
+    );
+    expectClose(
+      Array.from(logInt.logPdf([1, 2, 3, 50, 1024].map((v) => [Math.log(v)]))),
+      [
+        -0.8849240397087217, -0.7722171208067887, -0.7212729369306121, -0.6017222930357404,
+        -0.739506546181022,
+      ],
+    );
+    // Int 0…10 step 2 (a mass per value: no σ to drop), observations 0, 4, 10; read at 0, 2, 4, 10.
+    const n = tpeDim('n', { type: 'int', low: 0, high: 10, step: 2 })!;
+    const ints = new ParzenEstimator([n], [[0], [2], [5]], [1, 1, 1], optuna31);
+    expectClose(
+      Array.from(ints.logPdf([[0], [1], [2], [5]])),
+      [-1.7852760925264222, -1.6805868464850349, -1.6809558850334503, -2.0179068602928756],
+    );
+    // With the prior alone, the σ-free score exceeds the density by log σ = log 15 everywhere.
+    const prior = (options: ParzenOptions) => new ParzenEstimator([x], [], [], options);
+    expect(prior(optuna31).logPdf([[1]])[0]! - prior(UNIVARIATE).logPdf([[1]])[0]!).toBeCloseTo(
+      Math.log(15),
+      12,
+    );
+  });
+
   it('gives discrete parameters the Gaussian mass of each value’s cell, summing to 1', () => {
     const dim = tpeDim('n', { type: 'int', low: 0, high: 4 })!;
     const prior = new ParzenEstimator([dim], [], [], UNIVARIATE);
@@ -115,7 +174,6 @@ describe('Parzen estimator', () => {
     expect(prior.logPdf([[2]])[0]).toBeCloseTo(-1.570125667851616, 12);
     for (const json of [
       { type: 'int', low: 0, high: 4 },
-      { type: 'int', low: 1, high: 1024, log: true },
       { type: 'float', low: 0, high: 1, step: 0.125 },
       { type: 'int', low: 0, high: 100, step: 10 },
     ] as const) {
@@ -128,6 +186,70 @@ describe('Parzen estimator', () => {
         expect(Math.exp(logSumExp(pe.logPdf(all))), JSON.stringify(json)).toBeCloseTo(1, 10);
       }
     }
+  });
+
+  it('sets Optuna 3.1 bandwidths: sorted mus with the prior mean, larger gap, magic clip', () => {
+    // [0 | 1, 2, 4, 5 (prior), 8, 9 | 10]: larger gaps 1, 2, 2, 3, 3, 1; the outermost kernels use
+    // their inner gap (1, 1); clip to [10/min(100, 1 + 6), 10]; the prior gets the range.
+    const dim = tpeDim('x', { type: 'float', low: 0, high: 10 })!;
+    const sigmas = (obs: number[], options = UNIVARIATE) =>
+      Array.from(
+        new ParzenEstimator(
+          [dim],
+          obs.map((x) => [x]),
+          defaultWeights(obs.length),
+          options,
+        ).kernels(0)!.sigmas,
+      );
+    expectClose(sigmas([1, 2, 4, 8, 9]), [10 / 7, 2, 2, 3, 10 / 7, 10]);
+    // The trial order of the observations does not matter, only their sorted positions.
+    expectClose(sigmas([9, 4, 1, 8, 2]), [10 / 7, 2, 10 / 7, 3, 2, 10]);
+    // [0 | 3, 4, 5 (prior), 8 | 10], floor 10/5: the outermost kernels take their inner gap (1 → 2,
+    // 3) or, with consider_endpoints, also the gap to the bound (3, 3).
+    expectClose(sigmas([3, 4, 8]), [2, 2, 3, 10]);
+    expectClose(sigmas([3, 4, 8], { ...UNIVARIATE, considerEndpoints: true }), [3, 2, 3, 10]);
+    // One observation: [0 | 1, 5 | 10] has four entries, so the endpoint rule applies: σ = 5 − 1.
+    expectClose(sigmas([1]), [4, 10]);
+    // The prior alone.
+    expectClose(sigmas([]), [10]);
+    // Gaps of 0.05 among 200 observations clip to range / 100.
+    const dense = Array.from({ length: 200 }, (_, i) => 0.025 + 0.05 * i);
+    expect(sigmas(dense).slice(0, 200)).toEqual(new Array(200).fill(0.1));
+    // The ≥ 4 rule ('neighbours') leaves the prior mean out: [0 | 1, 2, 4, 8, 9 | 10].
+    expectClose(sigmas([1, 2, 4, 8, 9], { ...UNIVARIATE, bandwidth: 'neighbours' }), [
+      10 / 7,
+      2,
+      4,
+      4,
+      10 / 7,
+      10,
+    ]);
+  });
+
+  it('widens int and stepped ranges by half a step and gives log ints a continuous kernel', () => {
+    const ints = tpeDim('n', { type: 'int', low: 0, high: 10, step: 2 })!;
+    expect(ints.kind === 'numeric' && [ints.a, ints.b, ints.n]).toEqual([-1, 11, 6]);
+    const logInt = tpeDim('k', { type: 'int', low: 1, high: 1024, log: true })!;
+    if (logInt.kind !== 'numeric') throw new Error('numeric');
+    expect([logInt.a, logInt.b, logInt.n]).toEqual([Math.log(0.5), Math.log(1024.5), undefined]);
+    // Prior alone: N(μ, σ) with μ the midpoint and σ = b − a, truncated to [a, b] (mass
+    // Φ(½) − Φ(−½)), its density read at log 2.
+    const mu = (logInt.a + logInt.b) / 2;
+    const sigma = logInt.b - logInt.a;
+    const z = (Math.log(2) - mu) / sigma;
+    const expected =
+      -0.5 * z * z - Math.log(sigma) - 0.5 * Math.log(2 * Math.PI) - Math.log(0.38292492254802624);
+    const prior = new ParzenEstimator([logInt], [], [], UNIVARIATE);
+    expect(prior.logPdf([[Math.log(2)]])[0]).toBeCloseTo(expected, 12);
+    // Draws are logs of integers in [1, 1024], decoded by rounding.
+    const pe = new ParzenEstimator([logInt], [[Math.log(3)], [Math.log(700)]], [1, 1], UNIVARIATE);
+    for (const [x] of pe.sample(createRng(5), 200)) {
+      const v = logInt.value(x!);
+      expect(Number.isInteger(v) && v >= 1 && v <= 1024).toBe(true);
+      expect(x).toBeCloseTo(Math.log(v), 14);
+      expect(logInt.parse(v)).toBe(x);
+    }
+    expect(logInt.parse(2.5)).toBeUndefined();
   });
 
   it('weights categorical choices by observation plus the prior', () => {

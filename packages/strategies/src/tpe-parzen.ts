@@ -3,12 +3,13 @@ import { type ParamJSON, type ParamValue, steppedValues } from '@webtune/space';
 import { LOG_SQRT_2PI, logGaussMass, logSumExp } from './tpe-math.js';
 
 /**
- * One parameter as the Parzen estimators see it. Numeric parameters live in a transformed space
- * (log where `log`) on the interval [a, b]; discrete ones (ints, stepped floats) are the `n`
- * values k = 0 … n−1, value k owning the cell [edge(k), edge(k+1)] of [a, b] (the range widened
- * by half a step each side; for log ints the ±½ cells in log space). Internal values: a
- * continuous parameter is its transformed value x, a discrete one its index k, a categorical one
- * its choice index.
+ * One parameter as the Parzen estimators see it (Optuna 3.1's transformed domain). Numeric
+ * parameters live in a transformed space (log where `log`) on the interval [a, b]; discrete ones
+ * (ints and stepped floats, not log) are the `n` values k = 0 … n−1, value k owning the cell
+ * [edge(k), edge(k+1)] of [a, b] (the range widened by half a step each side). Log ints are
+ * continuous on [log(low − ½), log(high + ½)], their draws rounded. Internal values: a continuous
+ * parameter is its transformed value x (log ints: the log of an integer), a discrete one its
+ * index k, a categorical one its choice index.
  */
 export type TpeDim = NumericDim | CategoricalDim;
 
@@ -83,20 +84,25 @@ export function tpeDim(name: string, json: ParamJSON): TpeDim | undefined {
     };
   }
   if (log) {
-    // Log ints (step 1): value low + k owns [log(low + k − ½), log(low + k + ½)], as the space encodes them.
-    const n = Math.round(high - low) + 1;
+    // Log ints, as Optuna 3.1: a continuous kernel on [log(low − ½), log(high + ½)]; a draw is
+    // rounded to the nearest integer and scored by the density at its log.
+    const a = Math.log(low - 0.5);
+    const b = Math.log(high + 0.5);
+    const snap = (x: number) => clamp(Math.round(Math.exp(x)), low, high);
     return {
       kind: 'numeric',
       name,
-      a: Math.log(low - 0.5),
-      b: Math.log(high + 0.5),
-      n,
-      center: (k) => Math.log(low + k),
-      edge: (k) => Math.log(low + k - 0.5),
-      internal: (x) => clamp(Math.round(Math.exp(x)), low, high) - low,
-      value: (k) => low + k,
+      a,
+      b,
+      n: undefined,
+      center: (x) => x,
+      edge: (x) => x,
+      internal: (x) => Math.log(snap(x)),
+      value: snap,
       parse: (v) =>
-        typeof v === 'number' && Number.isInteger(v) && v >= low && v <= high ? v - low : undefined,
+        typeof v === 'number' && Number.isInteger(v) && v >= low && v <= high
+          ? Math.log(v)
+          : undefined,
     };
   }
   const { n, valueAt, indexOf } = steppedValues(json.type, low, high, step);
@@ -127,6 +133,11 @@ export interface ParzenOptions {
   considerEndpoints: boolean;
   /** See {@link TpeBandwidth}. */
   bandwidth: TpeBandwidth;
+  /**
+   * Score with each continuous kernel's weight multiplied by its width σ, as Optuna 3.1 does (its
+   * truncated-normal log density leaves out −log σ). Sampling is unaffected. Default false.
+   */
+  widthWeighted?: boolean;
 }
 
 /**
@@ -146,6 +157,8 @@ interface NumericKernels {
   sigmas: Float64Array;
   /** log mass of each component on [a, b]. */
   logMass: Float64Array;
+  /** K: log σ, the density's normalisation; 0 with `widthWeighted` (Optuna 3.1's scoring). */
+  logScale: Float64Array;
 }
 
 interface CategoricalKernels {
@@ -221,6 +234,15 @@ export class ParzenEstimator {
     });
   }
 
+  /**
+   * Parameter j's kernel means and widths (K each: observations in the given order, then the
+   * prior), in transformed units; undefined for a categorical parameter.
+   */
+  kernels(j: number): { mus: Float64Array; sigmas: Float64Array } | undefined {
+    const kern = this.#kernels[j];
+    return kern?.kind === 'numeric' ? { mus: kern.mus, sigmas: kern.sigmas } : undefined;
+  }
+
   /** Number of components (observations + prior). */
   get components(): number {
     return this.logWeights.length;
@@ -261,11 +283,11 @@ export class ParzenEstimator {
           for (let c = 0; c < k; c++) terms[c]! += kern.logProbs[c * nc + v]!;
           continue;
         }
-        const { dim, mus, sigmas, logMass } = kern;
+        const { dim, mus, sigmas, logMass, logScale } = kern;
         if (dim.n === undefined) {
           for (let c = 0; c < k; c++) {
             const z = (v - mus[c]!) / sigmas[c]!;
-            terms[c]! += -0.5 * z * z - Math.log(sigmas[c]!) - LOG_SQRT_2PI - logMass[c]!;
+            terms[c]! += -0.5 * z * z - logScale[c]! - LOG_SQRT_2PI - logMass[c]!;
           }
         } else {
           const lo = dim.edge(v);
@@ -346,7 +368,8 @@ function numericKernels(
   for (let i = 0; i <= nObs; i++) {
     logMass[i] = logGaussMass((a - mus[i]!) / sigmas[i]!, (b - mus[i]!) / sigmas[i]!);
   }
-  return { kind: 'numeric', dim, mus, sigmas, logMass };
+  const logScale = options.widthWeighted ? new Float64Array(nObs + 1) : sigmas.map(Math.log);
+  return { kind: 'numeric', dim, mus, sigmas, logMass, logScale };
 }
 
 function categoricalKernels(

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { random } from './random.js';
 import { describeStrategyConformance, frozenTrial } from './testing/conformance.js';
 import { BRANIN, BRANIN_MIN, branin, SEED_GRID, seedGrid } from './testProblems.js';
-import { decompose, splitTrials, type TpeOptions, tpe } from './tpe.js';
+import { decompose, defaultGamma, splitTrials, type TpeOptions, tpe } from './tpe.js';
 
 const withSeed = (options: TpeOptions) => (seed?: number) =>
   tpe(seed === undefined ? options : { ...options, seed });
@@ -52,6 +52,7 @@ describe('tpe', () => {
     );
     expect(() => tpe({ gamma: 3 as unknown as (n: number) => number })).toThrow('tpe: gamma (3)');
     expect(() => tpe({ bandwidth: 'scott' as 'optuna3' })).toThrow('tpe: bandwidth (scott)');
+    expect(() => tpe({ widthWeighted: 1 as unknown as boolean })).toThrow('tpe: widthWeighted (1)');
   });
 
   for (const direction of ['minimize', 'maximize'] as const) {
@@ -207,6 +208,44 @@ describe('tpe', () => {
       [1, 4, 5],
     ]);
     expect(order('minimize', 1)).toEqual([[3], [0, 1, 2, 4, 5]]);
+  });
+
+  it('breaks ties in value by trial order, as Optuna’s stable argsort', () => {
+    const finished = [4, 1, 4, 4, 1].map((v, n) => frozenTrial(n, { x: n }, 'complete', v));
+    const { below, above } = splitTrials(finished, 'minimize', 3);
+    expect(below.map((o) => o.number)).toEqual([0, 1, 4]);
+    expect(above.map((o) => o.number)).toEqual([2, 3]);
+  });
+
+  it('sizes the good group by Optuna’s default gamma: min(⌈0.1·n⌉, 25)', () => {
+    const cases: [number, number][] = [
+      [0, 0],
+      [1, 1],
+      [10, 1],
+      [11, 2],
+      [99, 10],
+      [100, 10],
+      [241, 25],
+      [250, 25],
+      [10_000, 25],
+    ];
+    for (const [n, g] of cases) expect(defaultGamma(n), `n = ${n}`).toBe(g);
+  });
+
+  it('defaults to Optuna 3.1 when univariate, to the neighbour rule and exact density when multivariate', async () => {
+    const xs = async (options: TpeOptions) =>
+      (await run(tpe({ startup: 5, ...options }), BRANIN, branin, 30, 4)).trials.map(
+        (t) => t.params.x1,
+      );
+    const byDefault = await xs({});
+    expect(byDefault).toEqual(await xs({ bandwidth: 'optuna3', widthWeighted: true }));
+    expect(byDefault).not.toEqual(await xs({ bandwidth: 'neighbours', widthWeighted: true }));
+    expect(byDefault).not.toEqual(await xs({ bandwidth: 'optuna3', widthWeighted: false }));
+    const multi = await xs({ multivariate: true });
+    const mv = { multivariate: true };
+    expect(multi).toEqual(await xs({ ...mv, bandwidth: 'neighbours', widthWeighted: false }));
+    expect(multi).not.toEqual(await xs({ ...mv, bandwidth: 'optuna3', widthWeighted: false }));
+    expect(multi).not.toEqual(await xs({ ...mv, bandwidth: 'neighbours', widthWeighted: true }));
   });
 
   it('decomposes a conditional space into groups always active together', () => {
