@@ -78,6 +78,14 @@ export const STRATEGIES: Readonly<Record<string, StrategyEntry>> = {
       tpe(defined({ candidates: f.candidates, startup: f.startup, multivariate: f.multivariate })),
     flags: ['candidates', 'startup', 'multivariate'],
   },
+  /** `tpe --multivariate` under one name, so `webtune bench quality` can run it beside `tpe`. */
+  'tpe-multivariate': {
+    create: (f) => ({
+      ...tpe(defined({ candidates: f.candidates, startup: f.startup, multivariate: true })),
+      name: 'tpe-multivariate',
+    }),
+    flags: ['candidates', 'startup'],
+  },
 };
 
 /** The strategy the command builds for `name` and the given flags; throws a CliError naming the problem. */
