@@ -221,6 +221,19 @@ async function runNode() {
     `\n[node] adapter: ${JSON.stringify(adapter)}; cpu ${nsPerOp.toFixed(2)} ns/multiply-add`,
   );
   const gpuNs = gpu ? await calibrate(makeProblem, runCell, gpu, 1) : 0;
+  // The break-even sweep first: it is short, and the 'auto' threshold it measures must not be
+  // what a --deadline cuts.
+  if (gpu) {
+    for (const c of crossoverCells(adapter)) {
+      if (pastDeadline()) break;
+      const r = await crossoverCell(makeProblem(c.n, c.m, c.d), gpu, reps).catch((e) => ({
+        error: String(e.message ?? e),
+      }));
+      reportCrossover('node', c, r);
+      results.crossover.push({ env: 'node', ...c, ...r });
+      writeResults();
+    }
+  }
   for (const cell of cells) {
     if (pastDeadline()) {
       results.cells.push({ env: 'node', ...cell, cpu: deadlineCell(), webgpu: deadlineCell() });
@@ -236,17 +249,6 @@ async function runNode() {
     report('node', cell, cpu, webgpu);
     results.cells.push({ env: 'node', ...cell, cpu, webgpu });
     writeResults();
-  }
-  if (gpu) {
-    for (const c of crossoverCells(adapter)) {
-      if (pastDeadline()) break;
-      const r = await crossoverCell(makeProblem(c.n, c.m, c.d), gpu, reps).catch((e) => ({
-        error: String(e.message ?? e),
-      }));
-      reportCrossover('node', c, r);
-      results.crossover.push({ env: 'node', ...c, ...r });
-      writeResults();
-    }
   }
   gpu?.destroy();
 }
@@ -336,6 +338,16 @@ async function runBrowser(results, browser) {
   const gpuProbe = adapter.error ? 0 : await probe('webgpu', 1);
   results.environments.push({ name: 'chromium', runtime: version, adapter, nsPerOp });
   console.log(`\n[chromium] ${version}; adapter: ${JSON.stringify(adapter)}`);
+  // The break-even sweep first, as in Node.
+  for (const c of adapter.error ? [] : crossoverCells(adapter)) {
+    if (pastDeadline()) break;
+    const r = await page
+      .evaluate(([cell, k]) => window.bench.crossover(cell, k), [c, reps])
+      .catch((e) => ({ error: String(e.message ?? e) }));
+    reportCrossover('chromium', c, r);
+    results.crossover.push({ env: 'chromium', ...c, ...r });
+    writeResults();
+  }
   for (const cell of cells) {
     if (pastDeadline()) {
       results.cells.push({ env: 'chromium', ...cell, cpu: deadlineCell(), webgpu: deadlineCell() });
@@ -355,16 +367,6 @@ async function runBrowser(results, browser) {
           .catch((e) => ({ error: String(e.message ?? e) }));
     report('chromium', cell, cpu, webgpu);
     results.cells.push({ env: 'chromium', ...cell, cpu, webgpu });
-    writeResults();
-  }
-  if (adapter.error) return;
-  for (const c of crossoverCells(adapter)) {
-    if (pastDeadline()) break;
-    const r = await page
-      .evaluate(([cell, k]) => window.bench.crossover(cell, k), [c, reps])
-      .catch((e) => ({ error: String(e.message ?? e) }));
-    reportCrossover('chromium', c, r);
-    results.crossover.push({ env: 'chromium', ...c, ...r });
     writeResults();
   }
 }
