@@ -317,17 +317,13 @@ export async function runStudy(
   options: RunOptions,
 ): Promise<void> {
   const changed = () => options.onChange(state);
-  Object.assign(state, {
+  // A fresh run state, keeping what outlives a run: the adapter found and the stored studies.
+  const { adapter, stored } = state;
+  Object.assign(state, initialState(), {
     state: 'running',
     settings,
-    trials: [],
-    best: null,
-    tfBackend: null,
-    gp: null,
-    stopReason: null,
-    error: null,
-    study: null,
-    importances: null,
+    adapter,
+    stored,
   } satisfies Partial<RunState>);
   changed();
   let strategy: Strategy | undefined;
