@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import type { CaseResult } from '../../packages/gp/src/webgpu/conformance.js';
 import { conformanceCases } from '../../packages/gp/src/webgpu/conformance.js';
-import { type OpenPage, openPage } from './harness.js';
+import { usePage } from './harness.js';
 
 /*
  * The GP conformance suite (packages/gp/src/webgpu/conformance.ts) in headless Chromium: every
@@ -13,26 +13,13 @@ import { type OpenPage, openPage } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-test.describe.configure({ mode: 'serial' });
-
-let page: Page;
-let opened: OpenPage | undefined;
-
-test.beforeAll(async () => {
-  test.setTimeout(120_000);
-  opened = await openPage(join(here, 'gp-page'));
-  page = opened.page;
-});
-
-test.afterAll(async () => {
-  await page?.evaluate(() =>
-    (globalThis as unknown as { webtune: { destroy(): void } }).webtune.destroy(),
-  );
-  await opened?.close();
+const page = usePage(join(here, 'gp-page'), {
+  beforeClose: (p) =>
+    p.evaluate(() => (globalThis as unknown as { webtune: { destroy(): void } }).webtune.destroy()),
 });
 
 function runCase(name: string, backend: 'cpu' | 'webgpu'): Promise<CaseResult> {
-  return page.evaluate(
+  return page().evaluate(
     ([n, b]) =>
       (
         globalThis as unknown as {
@@ -44,7 +31,7 @@ function runCase(name: string, backend: 'cpu' | 'webgpu'): Promise<CaseResult> {
 }
 
 test('navigator.gpu gives an adapter', async () => {
-  const info = await page.evaluate(() =>
+  const info = await page().evaluate(() =>
     (
       globalThis as unknown as { webtune: { adapter(): Promise<Record<string, unknown>> } }
     ).webtune.adapter(),
@@ -65,7 +52,7 @@ for (const c of conformanceCases()) {
 
 test("shares TF.js's WebGPU device: the GP scores on it and TF.js keeps working after destroy()", async () => {
   test.setTimeout(120_000);
-  const result = await page.evaluate(() =>
+  const result = await page().evaluate(() =>
     (
       globalThis as unknown as {
         webtune: {

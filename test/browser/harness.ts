@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import { type Page, test } from '@playwright/test';
 import { build } from 'vite';
 import { launch, serve } from '../support/chromium.mjs';
 
@@ -52,5 +52,30 @@ export async function openPage(root: string): Promise<OpenPage> {
       server.close();
       await rm(outDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One page for a whole spec file: runs its tests in order (serial), opens `root` with
+ * {@link openPage} before them and closes it after them (`beforeClose` first, e.g. to free the
+ * page's GPU resources). Returns the page's getter, valid inside tests.
+ */
+export function usePage(
+  root: string,
+  options: { beforeClose?: (page: Page) => Promise<unknown> } = {},
+): () => Page {
+  let opened: OpenPage | undefined;
+  test.describe.configure({ mode: 'serial' });
+  test.beforeAll(async () => {
+    test.setTimeout(120_000);
+    opened = await openPage(root);
+  });
+  test.afterAll(async () => {
+    if (opened) await options.beforeClose?.(opened.page);
+    await opened?.close();
+  });
+  return () => {
+    if (!opened) throw new Error(`usePage: ${root} is not open (only inside tests)`);
+    return opened.page;
   };
 }

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, type Page, test } from '@playwright/test';
-import { type OpenPage, openPage } from './harness.js';
+import { expect, test } from '@playwright/test';
+import { usePage } from './harness.js';
 import type { api } from './storage-page/main.js';
 
 /*
@@ -12,20 +12,7 @@ import type { api } from './storage-page/main.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-test.describe.configure({ mode: 'serial' });
-
-let page: Page;
-let opened: OpenPage | undefined;
-
-test.beforeAll(async () => {
-  test.setTimeout(120_000);
-  opened = await openPage(join(here, 'storage-page'));
-  page = opened.page;
-});
-
-test.afterAll(async () => {
-  await opened?.close();
-});
+const page = usePage(join(here, 'storage-page'));
 
 type Api = typeof api;
 declare const webtune: Api;
@@ -36,7 +23,7 @@ const space = {
 } as const;
 
 test('writes trials, reads them back after a reload and resumes as an uninterrupted run would', async () => {
-  const first = await page.evaluate(async (space) => {
+  const first = await page().evaluate(async (space) => {
     const storage = webtune.indexedDBStorage('resume');
     const study = webtune.createStudy({ space, strategy: webtune.random(), seed: 3, storage });
     await study.optimize(
@@ -57,9 +44,9 @@ test('writes trials, reads them back after a reload and resumes as an uninterrup
     [3, 'complete', { a: [1, 'b'] }],
   ]);
 
-  await page.reload();
-  await page.waitForFunction(() => 'webtune' in globalThis);
-  const { loaded, resumed, whole } = await page.evaluate(async (space) => {
+  await page().reload();
+  await page().waitForFunction(() => 'webtune' in globalThis);
+  const { loaded, resumed, whole } = await page().evaluate(async (space) => {
     const storage = webtune.indexedDBStorage('resume');
     const study = webtune.createStudy({ space, strategy: webtune.random(), seed: 3, storage });
     const loaded = (await study.load()).trials;
@@ -76,7 +63,7 @@ test('writes trials, reads them back after a reload and resumes as an uninterrup
 });
 
 test('fails the trials a closed tab left running, with the reason', async () => {
-  const out = await page.evaluate(async (space) => {
+  const out = await page().evaluate(async (space) => {
     const storage = webtune.indexedDBStorage('stale');
     const study = webtune.createStudy({ space, strategy: webtune.random(), storage });
     await study.tell((await study.ask())!, 1);
@@ -97,7 +84,7 @@ test('fails the trials a closed tab left running, with the reason', async () => 
 });
 
 test('refuses to resume another direction or space, naming both; guards its contract', async () => {
-  const errors = await page.evaluate(async (space) => {
+  const errors = await page().evaluate(async (space) => {
     const message = (p: Promise<unknown>) =>
       p.then(
         () => 'resolved',
@@ -135,7 +122,7 @@ test('refuses to resume another direction or space, naming both; guards its cont
 });
 
 test('with 4 trials in flight every trial is stored once, finished', async () => {
-  const out = await page.evaluate(async (space) => {
+  const out = await page().evaluate(async (space) => {
     const storage = webtune.indexedDBStorage('concurrent');
     const study = webtune.createStudy({ space, strategy: webtune.random(), seed: 1, storage });
     let k = 0;
