@@ -314,14 +314,16 @@ export function thinByNumber<T extends { number?: number | undefined }>(
  */
 export function looR2(gp: FittedGP, y: Float64Array): number {
   const { n, chol: l, alpha } = gp;
-  // Row i of L⁻¹ (lower triangular, row-major n×n) by forward substitution, one unit vector at a time.
+  // Row i of L⁻¹ (lower triangular, row-major n×n) by forward substitution, one unit vector at a
+  // time; L is packed (row i at i(i+1)/2).
   const inv = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    inv[i * n + i] = 1 / l[i * n + i]!;
+    const ri = (i * (i + 1)) / 2;
+    inv[i * n + i] = 1 / l[ri + i]!;
     for (let j = 0; j < i; j++) {
       let acc = 0;
-      for (let k = j; k < i; k++) acc += l[i * n + k]! * inv[k * n + j]!;
-      inv[i * n + j] = -acc / l[i * n + i]!;
+      for (let k = j; k < i; k++) acc += l[ri + k]! * inv[k * n + j]!;
+      inv[i * n + j] = -acc / l[ri + i]!;
     }
   }
   const diag = new Float64Array(n);

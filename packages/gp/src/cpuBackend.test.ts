@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { acquisitionValues } from './acquisition.js';
-import { createCpuBackend, type ScoreStats, scoreTopKSync, topK } from './cpuBackend.js';
-import { conditionGP, fitGP } from './fit.js';
+import {
+  createCpuBackend,
+  type ScoreStats,
+  scoreTopKSync,
+  THREAD_MIN_WORK,
+  topK,
+} from './cpuBackend.js';
+import { createScoringThreads } from './cpuThreads.js';
+import { conditionGP, fitGP, standardize } from './fit.js';
 import { posterior } from './posterior.js';
 import { seeded, uniform } from './testUtil.js';
 
@@ -145,5 +152,45 @@ describe('scoreTopKSync pruning', () => {
       const t = scoreTopKSync(one, c, 400, acq, 5);
       expect(Array.from(t.index)).toEqual(order.slice(0, 5));
     }
+  });
+});
+
+describe('createCpuBackend threads', () => {
+  it('splits a large call between threads and returns what one thread does', async () => {
+    const random = seeded(21);
+    const n = 300;
+    const d = 4;
+    const m = 4000;
+    const x = uniform(n * d, random);
+    const y = uniform(n, random);
+    const { ys, mean, std } = standardize(y, n);
+    const gp = conditionGP(
+      { kind: 'matern52', d },
+      { lengthscales: Float64Array.from([0.3, 0.4, 0.5, 0.6]), outputScale: 1, noise: 1e-4 },
+      x,
+      n,
+      ys,
+      mean,
+      std,
+    );
+    const xc = uniform(m * d, random);
+    expect(n * m).toBeGreaterThanOrEqual(THREAD_MIN_WORK);
+    const acq = { kind: 'logEI' as const, best: Math.min(...ys) };
+    const one = createCpuBackend({ threads: 1 });
+    const three = createCpuBackend({ threads: 3 });
+    const a = await one.scoreTopK(gp, xc, m, acq, 25);
+    const b = await three.scoreTopK(gp, xc, m, acq, 25);
+    expect(Array.from(b.index)).toEqual(Array.from(a.index));
+    expect(Array.from(b.value)).toEqual(Array.from(a.value));
+    // The worker threads themselves start here (no silent single-thread fallback).
+    const pool = await createScoringThreads(3);
+    expect(pool?.threads).toBe(3);
+    const c = await pool!.scoreTopK(gp, xc, m, acq, 25, scoreTopKSync);
+    expect(Array.from(c.index)).toEqual(Array.from(a.index));
+    pool!.destroy();
+    await expect(three.scoreTopK(gp, xc, m, acq, m + 1)).rejects.toThrow(/k \(4001\) must be/);
+    one.destroy();
+    three.destroy();
+    expect(() => createCpuBackend({ threads: 0 })).toThrow('threads: 0 must be an integer ≥ 1');
   });
 });

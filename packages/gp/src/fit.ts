@@ -1,17 +1,13 @@
-import {
-  checkPoints,
-  type KernelLayout,
-  kernelLayout,
-  kernelMatrix,
-  validateParams,
-} from './kernel.js';
+import { createGPFactor } from './factor.js';
+import { checkPoints, type KernelLayout, kernelLayout, validateParams } from './kernel.js';
 import { minimizeBounded } from './lbfgsb.js';
 import {
-  cholesky,
   choleskySolve,
   choleskyWithJitter,
   inverseFromCholesky,
   logDetFromCholesky,
+  packedLength,
+  rowOffset,
 } from './linalg.js';
 import { mulberry32 } from './random.js';
 import type { FittedGP, KernelParams, KernelSpec } from './types.js';
@@ -200,9 +196,9 @@ export function logPosteriorObjective(
   const k = e + (fitNoise ? 2 : 1);
   const feats = pairFeatures(layout, x, n);
   const P = (n * (n - 1)) / 2;
-  const kmat = new Float64Array(n * n);
-  const l = new Float64Array(n * n);
-  const inv = new Float64Array(n * n);
+  const kmat = new Float64Array(packedLength(n));
+  const l = new Float64Array(packedLength(n));
+  const inv = new Float64Array(packedLength(n));
   const work = new Float64Array(n * n);
   const alpha = new Float64Array(n);
   const gPair = new Float64Array(P);
@@ -229,10 +225,10 @@ export function logPosteriorObjective(
     for (let j = 0; j < e; j++) w[j] = Math.exp(-2 * theta[j]!);
     const s2 = Math.exp(theta[e]!);
     const noise = fitNoise ? Math.exp(theta[e + 1]!) : fixedNoise;
-    for (let i = 0; i < n; i++) kmat[i * n + i] = s2 + noise;
+    for (let i = 0; i < n; i++) kmat[rowOffset(i) + i] = s2 + noise;
     let p = 0;
     for (let i = 1; i < n; i++) {
-      const ri = i * n;
+      const ri = rowOffset(i);
       for (let j = 0; j < i; j++, p++) {
         const o = p * e;
         let r2 = 0;
@@ -267,7 +263,7 @@ export function logPosteriorObjective(
     let gScale = 0;
     p = 0;
     for (let i = 1; i < n; i++) {
-      const ri = i * n;
+      const ri = rowOffset(i);
       const ai = alpha[i]!;
       for (let j = 0; j < i; j++, p++) {
         const wij = ai * alpha[j]! - inv[ri + j]!;
@@ -278,7 +274,7 @@ export function logPosteriorObjective(
       }
     }
     let trW = 0;
-    for (let i = 0; i < n; i++) trW += alpha[i]! * alpha[i]! - inv[i * n + i]!;
+    for (let i = 0; i < n; i++) trW += alpha[i]! * alpha[i]! - inv[rowOffset(i) + i]!;
     // Pairs count twice in the trace; ∂K_ij/∂θ_c = ∂k/∂r² · (−2 w_c D_ij,c).
     for (let c = 0; c < e; c++) grad[c] = -2 * w[c]! * grad[c]!;
     grad[e] = gScale + 0.5 * s2 * trW;
@@ -427,8 +423,9 @@ export function fitGP(x: Float64Array, y: Float64Array, n: number, options: FitO
 
 /**
  * Conditions a GP with given hyperparameters on standardised data (no fitting): Cholesky of K
- * (with jitter when needed, reported in `jitter`), α = K⁻¹ y_std, and the LML.
- * @param x n×d row-major (kept, not copied). @param ys n, standardised outputs.
+ * (with jitter when needed, reported in `jitter`), α = K⁻¹ y_std, and the LML. The result is a
+ * view of a {@link GPFactor} (`gp.factor`) that can take more points in O(n²) each.
+ * @param x n×d row-major (copied). @param ys n, standardised outputs.
  * @throws on non-finite ys or x (before any work), and when K is not positive definite even with
  * the largest jitter.
  */
@@ -449,31 +446,8 @@ export function conditionGP(
       `conditionGP: yMean (${yMean}) must be finite and yStd (${yStd}) finite and > 0`,
     );
   }
-  const { d } = kernelLayout(spec);
-  checkPoints('x', x, n, d);
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(ys[i]!)) throw new Error(`ys[${i}]: ${ys[i]} must be finite`);
   }
-  for (let i = 0; i < n * d; i++) {
-    if (!Number.isFinite(x[i]!)) throw new Error(`x[${i}]: ${x[i]} must be finite`);
-  }
-  const kmat = kernelMatrix(spec, params, x, n);
-  const { l, jitter } = cholesky(kmat, n);
-  const alpha = choleskySolve(l, n, ys);
-  let quad = 0;
-  for (let i = 0; i < n; i++) quad += ys[i]! * alpha[i]!;
-  const lml = -0.5 * quad - 0.5 * logDetFromCholesky(l, n) - 0.5 * n * Math.log(2 * Math.PI);
-  return {
-    spec,
-    params,
-    n,
-    d: spec.d,
-    x,
-    yMean,
-    yStd,
-    alpha,
-    chol: l,
-    jitter,
-    logMarginalLikelihood: lml,
-  };
+  return createGPFactor(spec, params, x, n).condition(ys, yMean, yStd);
 }

@@ -4,12 +4,15 @@ export {
   DEFAULT_UCB_BETA,
 } from './acquisition.js';
 export {
+  type CpuBackendOptions,
   createCpuBackend,
   type ScoreStats,
   scoreTopKSync,
+  THREAD_MIN_WORK,
   TopKHeap,
   topK,
 } from './cpuBackend.js';
+export { createGPFactor, type GPFactor } from './factor.js';
 export {
   conditionGP,
   type FitOptions,
@@ -27,6 +30,7 @@ export {
   kernelDR2,
   kernelFromR2,
   kernelMatrix,
+  kernelMatrixPacked,
 } from './kernel.js';
 export {
   type MinimizeBoundedOptions,
@@ -42,9 +46,13 @@ export {
   inverseFromCholesky,
   JITTER_SCHEDULE,
   logDetFromCholesky,
+  packedLength,
+  packLower,
+  rowOffset,
   solveLower,
   solveLowerTransposed,
   solveUpper,
+  unpackLower,
 } from './linalg.js';
 export { type PolishOptions, polishAcquisition } from './polish.js';
 export {

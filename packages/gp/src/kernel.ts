@@ -1,3 +1,4 @@
+import { packedLength, rowOffset, unpackLower } from './linalg.js';
 import type { KernelKind, KernelParams, KernelSpec } from './types.js';
 
 /*
@@ -178,21 +179,35 @@ export function kernelMatrix(
   x: Float64Array,
   n: number,
 ): Float64Array {
+  return unpackLower(kernelMatrixPacked(spec, params, x, n), n, true);
+}
+
+/**
+ * Rows `from`…n−1 of the kernel matrix K (noise on the diagonal), packed lower (row i at
+ * i(i+1)/2, columns 0…i), into `out` (new when absent): `from = n − 1` is the one new row an
+ * appended point adds.
+ * @param x n×d, row-major, unit cube.
+ */
+export function kernelMatrixPacked(
+  spec: KernelSpec,
+  params: KernelParams,
+  x: Float64Array,
+  n: number,
+  out?: Float64Array,
+  from = 0,
+): Float64Array {
   const layout = kernelLayout(spec);
   validateParams(layout, params);
   checkPoints('x', x, n, layout.d);
   const w = inverseSquaredLengthscales(params);
   const { kind } = spec;
   const s2 = params.outputScale;
-  const k = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const row = i * n;
+  const k = out ?? new Float64Array(packedLength(n));
+  for (let i = from; i < n; i++) {
+    const row = rowOffset(i);
+    for (let j = 0; j < i; j++)
+      k[row + j] = kernelFromR2(kind, s2, scaledDistance2(layout, w, x, i, x, j));
     k[row + i] = s2 + params.noise;
-    for (let j = 0; j < i; j++) {
-      const v = kernelFromR2(kind, s2, scaledDistance2(layout, w, x, i, x, j));
-      k[row + j] = v;
-      k[j * n + i] = v;
-    }
   }
   return k;
 }

@@ -23,6 +23,8 @@ export interface MinimizeBoundedOptions {
   ftol?: number;
   /** Largest ∞-norm of the first trial step of a line search (default 1). */
   maxStep?: number;
+  /** Asked before each iteration: true stops the search there (a time budget), keeping the best point so far. */
+  shouldStop?: () => boolean;
 }
 
 export interface MinimizeBoundedResult {
@@ -96,6 +98,10 @@ export function minimizeBounded(
   let converged = false;
 
   for (; iterations < maxIterations; iterations++) {
+    if (options.shouldStop?.()) {
+      message = 'stopped';
+      break;
+    }
     let pgNorm = 0;
     for (let i = 0; i < k; i++) {
       const xi = x[i]!;

@@ -5,9 +5,11 @@ import {
   choleskySolve,
   inverseFromCholesky,
   logDetFromCholesky,
+  packLower,
   solveLower,
   solveLowerTransposed,
   solveUpper,
+  unpackLower,
 } from './linalg.js';
 import { seeded, uniform } from './testUtil.js';
 
@@ -34,8 +36,8 @@ const matVec = (a: Float64Array, n: number, x: Float64Array) =>
 describe('cholesky', () => {
   it('reconstructs a known 2×2 factor exactly', () => {
     // [[4, 2], [2, 5]] = L Lᵀ with L = [[2, 0], [1, 2]].
-    const { l, jitter } = cholesky(Float64Array.from([4, 2, 2, 5]), 2);
-    expect(Array.from(l)).toEqual([2, 0, 1, 2]);
+    const { l, jitter } = cholesky(Float64Array.from([4, 2, 5]), 2);
+    expect(Array.from(l)).toEqual([2, 1, 2]);
     expect(jitter).toBe(0);
   });
 
@@ -43,7 +45,8 @@ describe('cholesky', () => {
     const random = seeded(4);
     for (const n of [1, 3, 17, 40]) {
       const a = randomSpd(n, random);
-      const { l, jitter } = cholesky(a, n);
+      const { l: packed, jitter } = cholesky(packLower(a, n), n);
+      const l = unpackLower(packed, n);
       expect(jitter).toBe(0);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
@@ -54,16 +57,16 @@ describe('cholesky', () => {
         }
       }
       const b = uniform(n, random);
-      const x = choleskySolve(l, n, b);
+      const x = choleskySolve(packed, n, b);
       const ax = matVec(a, n, x);
       for (let i = 0; i < n; i++) expect(ax[i]).toBeCloseTo(b[i]!, 9);
       // L y = b and Lᵀ z = b individually; solveUpper on the explicit transpose agrees.
-      const y = solveLower(l, n, b);
+      const y = solveLower(packed, n, b);
       const ly = matVec(l, n, y);
       for (let i = 0; i < n; i++) expect(ly[i]).toBeCloseTo(b[i]!, 10);
       const lt = new Float64Array(n * n);
       for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) lt[i * n + j] = l[j * n + i]!;
-      const z = solveLowerTransposed(l, n, b);
+      const z = solveLowerTransposed(packed, n, b);
       const zu = solveUpper(lt, n, b);
       const ltz = matVec(lt, n, z);
       for (let i = 0; i < n; i++) {
@@ -71,7 +74,7 @@ describe('cholesky', () => {
         expect(zu[i]).toBeCloseTo(z[i]!, 12);
       }
       // Inverse and log-determinant.
-      const inv = inverseFromCholesky(l, n);
+      const inv = unpackLower(inverseFromCholesky(packed, n), n, true);
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
           let s = 0;
@@ -81,7 +84,7 @@ describe('cholesky', () => {
       }
       let logDet = 0;
       for (let i = 0; i < n; i++) logDet += 2 * Math.log(l[i * n + i]!);
-      expect(logDetFromCholesky(l, n)).toBeCloseTo(logDet, 12);
+      expect(logDetFromCholesky(packed, n)).toBeCloseTo(logDet, 12);
     }
   });
 
@@ -93,7 +96,7 @@ describe('cholesky', () => {
       x,
       3,
     );
-    const { l, jitter } = cholesky(k, 3);
+    const { l, jitter } = cholesky(packLower(k, 3), 3);
     expect(jitter).toBeGreaterThan(0);
     expect(jitter).toBeLessThanOrEqual(1e-2);
     for (const v of l) expect(Number.isFinite(v)).toBe(true);
@@ -102,9 +105,21 @@ describe('cholesky', () => {
   });
 
   it('throws a clear error when even the largest jitter fails', () => {
-    expect(() => cholesky(Float64Array.from([1, 2, 2, 1]), 2)).toThrow(
+    expect(() => cholesky(Float64Array.from([1, 2, 1]), 2)).toThrow(
       /not positive definite even with jitter 0.01× the mean diagonal/,
     );
-    expect(() => cholesky(new Float64Array(3), 2)).toThrow(/a has length 3, needs n×n = 4/);
+    expect(() => cholesky(new Float64Array(2), 2)).toThrow(
+      /a has length 2, needs n\(n\+1\)\/2 = 3 \(packed lower triangle\)/,
+    );
+  });
+});
+
+describe('packed storage', () => {
+  it('packLower and unpackLower round-trip the lower triangle (row i at i(i+1)/2)', () => {
+    const a = Float64Array.from([1, 9, 9, 2, 3, 9, 4, 5, 6]);
+    const p = packLower(a, 3);
+    expect(Array.from(p)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(unpackLower(p, 3))).toEqual([1, 0, 0, 2, 3, 0, 4, 5, 6]);
+    expect(Array.from(unpackLower(p, 3, true))).toEqual([1, 2, 4, 2, 3, 5, 4, 5, 6]);
   });
 });

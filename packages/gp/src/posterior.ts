@@ -7,7 +7,7 @@ import {
   kernelLayout,
   scaledDistance2,
 } from './kernel.js';
-import { solveLowerTransposed } from './linalg.js';
+import { rowOffset, solveLowerTransposed } from './linalg.js';
 import type { FittedGP, KernelKind } from './types.js';
 
 const SQRT5 = Math.sqrt(5);
@@ -111,21 +111,51 @@ export function kernelRowsInto(
   const d = layout.d;
   const allContinuous = layout.continuous.length === d;
   const matern = spec.kind === 'matern52';
-  for (let c = 0; c < rows; c++) {
-    const oc = (c0 + c) * d;
+  // Squared scaled distances first, four candidates at a time against each training point on
+  // continuous inputs (each training coordinate loaded once for four of them).
+  let c = 0;
+  if (allContinuous) {
+    for (; c + 3 < rows; c += 4) {
+      const o0 = (c0 + c) * d;
+      const o1 = o0 + d;
+      const o2 = o1 + d;
+      const o3 = o2 + d;
+      const ro = c * n;
+      for (let i = 0; i < n; i++) {
+        const oi = i * d;
+        let r0 = 0;
+        let r1 = 0;
+        let r2 = 0;
+        let r3 = 0;
+        for (let j = 0; j < d; j++) {
+          const xi = x[oi + j]!;
+          const wj = w[j]!;
+          const t0 = xc[o0 + j]! - xi;
+          const t1 = xc[o1 + j]! - xi;
+          const t2 = xc[o2 + j]! - xi;
+          const t3 = xc[o3 + j]! - xi;
+          r0 += t0 * t0 * wj;
+          r1 += t1 * t1 * wj;
+          r2 += t2 * t2 * wj;
+          r3 += t3 * t3 * wj;
+        }
+        out[ro + i] = r0;
+        out[ro + n + i] = r1;
+        out[ro + 2 * n + i] = r2;
+        out[ro + 3 * n + i] = r3;
+      }
+    }
+  }
+  for (; c < rows; c++) {
+    const ro = c * n;
+    for (let i = 0; i < n; i++) out[ro + i] = scaledDistance2(layout, w, xc, c0 + c, x, i);
+  }
+  // Then the kernel values and the means.
+  for (c = 0; c < rows; c++) {
     const ro = c * n;
     let mu = 0;
     for (let i = 0; i < n; i++) {
-      let r2 = 0;
-      if (allContinuous) {
-        const oi = i * d;
-        for (let j = 0; j < d; j++) {
-          const t = xc[oc + j]! - x[oi + j]!;
-          r2 += t * t * w[j]!;
-        }
-      } else {
-        r2 = scaledDistance2(layout, w, xc, c0 + c, x, i);
-      }
+      const r2 = out[ro + i]!;
       let k: number;
       if (matern) {
         const r = Math.sqrt(r2);
@@ -180,7 +210,7 @@ function forwardSquaredNorms4(l: Float64Array, n: number, z: Float64Array, q: Fl
   let q2 = 0;
   let q3 = 0;
   for (let i = 0; i < n; i++) {
-    const ri = i * n;
+    const ri = rowOffset(i);
     const zi = 4 * i;
     let s0 = z[zi]!;
     let s1 = z[zi + 1]!;
@@ -288,7 +318,7 @@ export function posteriorWithGradient(gp: FittedGP, point: Float64Array): Poster
   const v = new Float64Array(n);
   let q = 0;
   for (let i = 0; i < n; i++) {
-    const ri = i * n;
+    const ri = rowOffset(i);
     let s = k[i]!;
     for (let j = 0; j < i; j++) s -= l[ri + j]! * v[j]!;
     const vi = s / l[ri + i]!;

@@ -4,9 +4,12 @@
  *   X  n×d, row-major Float64Array, points of the unit cube.
  *   y  n, the observed values (any units; the GP standardises them).
  *   Xc m×d, row-major, candidate points.
- *   K  n×n kernel matrix of X with noise on the diagonal; L its lower Cholesky factor (row-major).
+ *   K  n×n kernel matrix of X with noise on the diagonal; L its lower Cholesky factor, packed:
+ *      row i (columns 0…i) at offset i(i+1)/2, n(n+1)/2 values.
  * Every model minimises: lower y is better; callers that maximise negate y.
  */
+
+import type { GPFactor } from './factor.js';
 
 export type KernelKind = 'matern52' | 'rbf';
 
@@ -46,19 +49,26 @@ export interface FittedGP {
   readonly params: KernelParams;
   readonly n: number;
   readonly d: number;
-  /** n×d, row-major, the training inputs. */
+  /** The training inputs, row-major: the first n rows of d (the array may be longer). */
   readonly x: Float64Array;
   /** Standardisation: y_std = (y − yMean) / yStd. */
   readonly yMean: number;
   readonly yStd: number;
   /** n, K⁻¹ y_std. */
   readonly alpha: Float64Array;
-  /** n×n, row-major, lower Cholesky factor of K (upper triangle zero). */
+  /** Lower Cholesky factor of K, packed: row i at offset i(i+1)/2 (the array may be longer). */
   readonly chol: Float64Array;
   /** Jitter added to the diagonal to make K positive definite (0 when none was needed). */
   readonly jitter: number;
   /** Log marginal likelihood of y_std under the fitted hyperparameters (priors excluded). */
   readonly logMarginalLikelihood: number;
+  /**
+   * The growing factor this GP is a view of, and its generation when the view was made: a
+   * backend that keeps L on a device can upload only the rows appended since (see
+   * {@link GPFactor.stableRows}).
+   */
+  readonly factor?: GPFactor;
+  readonly factorGeneration?: number;
 }
 
 export type AcquisitionKind = 'ei' | 'logEI' | 'pi' | 'ucb';

@@ -2,8 +2,22 @@
 import { acquisitionValues } from '../acquisition.js';
 import { createCpuBackend, scoreTopKSync, topK } from '../cpuBackend.js';
 import { conditionGP, logPosteriorObjective } from '../fit.js';
-import { checkPoints, kernelLayout, kernelMatrix, validateParams } from '../kernel.js';
-import { cholesky, choleskyWithJitter, JITTER_SCHEDULE } from '../linalg.js';
+import {
+  checkPoints,
+  kernelLayout,
+  kernelMatrix,
+  kernelMatrixPacked,
+  validateParams,
+} from '../kernel.js';
+import {
+  cholesky,
+  choleskyWithJitter,
+  JITTER_SCHEDULE,
+  packedLength,
+  packLower,
+  rowOffset,
+  unpackLower,
+} from '../linalg.js';
 import type {
   AcquisitionSpec,
   FittedGP,
@@ -119,11 +133,21 @@ function checkFinite(name: string, values: Float64Array, len: number): void {
   }
 }
 
-function padded(src: Float64Array, n: number, nPad: number, identity: boolean): Float32Array {
+/**
+ * The lower triangle of `src` (n×n row-major, or packed lower when `packed`) as an nPad×nPad f32
+ * matrix, with 1 on the padding's diagonal when `identity`.
+ */
+function padded(
+  src: Float64Array,
+  n: number,
+  nPad: number,
+  identity: boolean,
+  packed = false,
+): Float32Array {
   const out = new Float32Array(nPad * nPad);
   for (let i = 0; i < n; i++) {
     const row = i * nPad;
-    const srow = i * n;
+    const srow = packed ? rowOffset(i) : i * n;
     for (let j = 0; j <= i; j++) out[row + j] = src[srow + j]!;
   }
   if (identity) for (let i = n; i < nPad; i++) out[i * nPad + i] = 1;
@@ -210,7 +234,7 @@ export async function createWebGPUBackend(
     engine.checkMatrix(k.nPad, k.n);
     engine.uploadKernel(k);
     engine.buffer('a', k.nPad * k.nPad * 4);
-    engine.write('a', padded(gp.chol, gp.n, k.nPad, true));
+    engine.write('a', padded(gp.chol, gp.n, k.nPad, true, true));
     engine.buffer('linv', k.nPad * k.nPad * 4);
     engine.write('alpha', padVector(gp.alpha, gp.n, k.nPad));
     engine.recordInverse(batch, k.nPad);
@@ -322,7 +346,7 @@ export async function createWebGPUBackend(
             `cholesky: matrix (n = ${n}) is not positive definite in f32 even with jitter ${JITTER_SCHEDULE.at(-1)}× the mean diagonal`,
           );
         },
-        () => cholesky(a, n),
+        () => cpuCholeskyFull(a, n),
       );
     },
 
@@ -504,8 +528,22 @@ export function cpuLogMarginalLikelihood(
   gradient[e] = -grad[e]! - (1 - params.outputScale);
   gradient[e + 1] = -grad[e + 1]! - (0.1 - 30 * params.noise);
   // The objective adds jitter on its own when K needs it; report the same amount.
-  const jitter = choleskyWithJitter(kernelMatrix(spec, params, x, n), n, new Float64Array(n * n));
+  const jitter = choleskyWithJitter(
+    kernelMatrixPacked(spec, params, x, n),
+    n,
+    new Float64Array(packedLength(n)),
+  );
   return { value: obj.lastLml(), gradient, jitter };
+}
+
+/**
+ * The CPU reference of {@link GpOperations.cholesky}: the f64 factor of a full n×n matrix, as a
+ * full n×n lower matrix (the CPU backend itself works on packed storage).
+ */
+export function cpuCholeskyFull(a: Float64Array, n: number): { l: Float64Array; jitter: number } {
+  if (a.length < n * n) throw new Error(`cholesky: a has length ${a.length}, needs n×n = ${n * n}`);
+  const { l, jitter } = cholesky(packLower(a, n), n);
+  return { l: unpackLower(l, n), jitter };
 }
 
 /** n×n Float64Array from an nPad×nPad f32 matrix; `lower` zeroes the upper triangle. */

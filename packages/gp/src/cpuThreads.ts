@@ -1,0 +1,140 @@
+import { TopKHeap } from './cpuBackend.js';
+import { packedLength } from './linalg.js';
+import type { AcquisitionSpec, FittedGP, TopK } from './types.js';
+
+/** The part of `node:worker_threads` used here (loaded lazily: browsers have no such module). */
+interface NodeWorker {
+  postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  on(event: 'message', listener: (message: WorkerReply) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  unref(): void;
+  terminate(): Promise<number>;
+}
+interface WorkerReply {
+  id: number;
+  index?: Uint32Array;
+  value?: Float64Array;
+  error?: string;
+}
+
+/** Worker threads that score slices of the candidates; the calling thread scores one slice itself. */
+export interface ScoringThreads {
+  /** Threads in use, the calling one included. */
+  readonly threads: number;
+  /** The k best of m candidates, exactly as `scoreTopKSync` on all of them would rank them. */
+  scoreTopK(
+    gp: FittedGP,
+    xc: Float64Array,
+    m: number,
+    acquisition: AcquisitionSpec,
+    k: number,
+    score: (gp: FittedGP, xc: Float64Array, m: number, acq: AcquisitionSpec, k: number) => TopK,
+  ): Promise<TopK>;
+  destroy(): void;
+}
+
+/** Threads worth using here: the machine's cores (Node's availableParallelism), at most 4; 1 outside Node. */
+export async function defaultThreads(): Promise<number> {
+  if (!isNode()) return 1;
+  const os = await import(/* @vite-ignore */ 'node:os' as string);
+  const cores =
+    typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(4, cores));
+}
+
+function isNode(): boolean {
+  return (
+    typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions
+      ?.node === 'string'
+  );
+}
+
+/**
+ * Starts `threads − 1` Node worker threads (unref'd: they never keep the process alive), or
+ * returns undefined outside Node or when workers cannot start. Each call copies the GP (x, the
+ * packed factor, α) to every worker: O(n²) bytes, small next to the O(m·n·d + n²·exact) work.
+ */
+export async function createScoringThreads(threads: number): Promise<ScoringThreads | undefined> {
+  if (threads < 2 || !isNode()) return undefined;
+  let workers: NodeWorker[];
+  try {
+    const { Worker } = await import(/* @vite-ignore */ 'node:worker_threads' as string);
+    const url = new URL('../worker/score.mjs', import.meta.url);
+    workers = Array.from({ length: threads - 1 }, () => new Worker(url) as NodeWorker);
+  } catch {
+    return undefined;
+  }
+  let nextId = 0;
+  const waiting = new Map<number, { resolve(t: TopK): void; reject(e: Error): void }>();
+  for (const w of workers) {
+    w.unref();
+    w.on('message', (reply) => {
+      const entry = waiting.get(reply.id);
+      if (!entry) return;
+      waiting.delete(reply.id);
+      if (reply.error !== undefined || !reply.index || !reply.value) {
+        entry.reject(new Error(`scoring thread: ${reply.error ?? 'no result'}`));
+      } else entry.resolve({ index: reply.index, value: reply.value });
+    });
+    w.on('error', (e) => {
+      for (const entry of waiting.values()) entry.reject(e);
+      waiting.clear();
+    });
+  }
+  return {
+    threads,
+    async scoreTopK(gp, xc, m, acquisition, k, score) {
+      const { n, d } = gp;
+      const parts = threads;
+      const size = Math.ceil(m / parts);
+      const jobs: Promise<TopK>[] = [];
+      // Slices 1… go to the workers; slice 0 is scored here while they run.
+      for (let p = 1; p < parts; p++) {
+        const c0 = p * size;
+        const rows = Math.min(size, m - c0);
+        if (rows <= 0) break;
+        const id = nextId++;
+        const slice = xc.slice(c0 * d, (c0 + rows) * d);
+        const x = gp.x.slice(0, n * d);
+        const chol = gp.chol.slice(0, packedLength(n));
+        const alpha = gp.alpha.slice(0, n);
+        const lengthscales = gp.params.lengthscales.slice();
+        const job = {
+          id,
+          gp: {
+            spec: gp.spec,
+            params: { ...gp.params, lengthscales },
+            n,
+            d,
+            jitter: gp.jitter,
+            x,
+            chol,
+            alpha,
+          },
+          xc: slice,
+          m: rows,
+          acquisition,
+          k: Math.min(k, rows),
+        };
+        jobs.push(
+          new Promise<TopK>((resolve, reject) => {
+            waiting.set(id, { resolve, reject });
+          }).then((t) => ({ index: t.index.map((i) => i + c0), value: t.value })),
+        );
+        workers[p - 1]!.postMessage(job, [slice.buffer, x.buffer, chol.buffer, alpha.buffer]);
+      }
+      const first = Math.min(size, m);
+      const parts0 = [score(gp, xc.subarray(0, first * d), first, acquisition, Math.min(k, first))];
+      const all = [...parts0, ...(await Promise.all(jobs))];
+      const heap = new TopKHeap(k);
+      for (const t of all)
+        for (let i = 0; i < t.index.length; i++) heap.push(t.value[i]!, t.index[i]!);
+      return heap.result();
+    },
+    destroy() {
+      for (const w of workers) void w.terminate();
+      for (const entry of waiting.values()) entry.reject(new Error('scoring threads: destroyed'));
+      waiting.clear();
+    },
+  };
+}
