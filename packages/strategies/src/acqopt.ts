@@ -460,6 +460,12 @@ export interface MaximizeArgs {
   acquisition: AcquisitionSpec;
   /** CPU objective for polishing (the same acquisition, with gradients). */
   objective: PointObjective;
+  /**
+   * A cheaper stand-in for `objective` around a start (space point), for large studies: each
+   * start is polished on it, then judged by `objective` — kept only where that is better than the
+   * start's own value.
+   */
+  localObjective?: (start: Float64Array) => PointObjective;
   random: AcqRandom;
   /** Seed for the quasi-random pool (vary it per call). */
   poolSeed: number;
@@ -559,13 +565,26 @@ export async function maximizeOverSpace(args: MaximizeArgs): Promise<Proposal> {
     const startKey = space.key(space.decode(x));
     if (seen.has(startKey)) continue;
     seen.add(startKey);
-    let v = polishContinuous(args.objective, x, free, iterations);
-    v = localSearchDiscrete(args.objective, space, encoding, x, v, 3);
+    const f = args.localObjective?.(x) ?? args.objective;
+    const start = f === args.objective ? undefined : Float64Array.from(x);
+    let v = polishContinuous(f, x, free, iterations);
+    v = localSearchDiscrete(f, space, encoding, x, v, 3);
     if (
       free.length > 0 &&
       (encoding.discreteParams.length > 0 || encoding.categoricalParams.length > 0)
     ) {
-      v = polishContinuous(args.objective, x, free, iterations);
+      v = polishContinuous(f, x, free, iterations);
+    }
+    if (start) {
+      const both = new Float64Array(2 * D);
+      both.set(start);
+      both.set(x, D);
+      const [before, after] = args.objective.values(both, 2);
+      if (after! >= before!) v = after!;
+      else {
+        x.set(start);
+        v = before!;
+      }
     }
     const config = space.decode(x);
     polished.push({ config, point: canonical ? x : space.encode(config), value: v });
