@@ -1,5 +1,5 @@
 import { createRng } from '@webtune/core';
-import { createCpuBackend, fitGP, posterior } from '@webtune/gp';
+import { createCpuBackend, fitGP, kernelMatrix, posterior } from '@webtune/gp';
 import { createSpace } from '@webtune/space';
 import { describe, expect, it } from 'vitest';
 import {
@@ -56,7 +56,7 @@ describe('polishContinuous (projected L-BFGS)', () => {
 });
 
 describe('createModelEncoding', () => {
-  it('collapses monotonic numeric categoricals to one ordered dim and keeps the others one-hot', () => {
+  it('collapses monotonic numeric categoricals to one ordered dim and the others to one code dim each', () => {
     const space = createSpace({
       lr: { type: 'float', low: 1e-4, high: 1, log: true },
       batch: { type: 'categorical', choices: [32, 64, 128, 256] },
@@ -65,18 +65,63 @@ describe('createModelEncoding', () => {
     });
     const enc = createModelEncoding(space, 'matern52');
     expect(space.dims).toBe(1 + 4 + 3 + 1);
-    expect(enc.modelDims).toBe(1 + 1 + 3 + 1);
-    expect(enc.kernel.categoricalGroups).toEqual([{ start: 2, size: 3 }]);
+    expect(enc.modelDims).toBe(4);
+    expect(enc.identity).toBe(false);
+    expect(enc.kernel.categoricalGroups).toEqual([{ start: 2, size: 1 }]);
     const p = space.encode({ lr: 0.01, batch: 128, act: 'tanh', n: 3 });
     const m = enc.toModel(p);
     expect(m[0]).toBeCloseTo(p[0]!, 12);
     expect(m[1]).toBeCloseTo(2 / 3, 12);
-    expect([...m.subarray(2, 5)]).toEqual([0, 1, 0]);
+    expect(m[2]).toBe(1.5 / 3);
     expect(enc.continuous).toEqual(Int32Array.from([0]));
+    expect(enc.continuousModel).toEqual(Int32Array.from([0]));
     expect(enc.discreteParams).toEqual(['n']);
     const plain = createModelEncoding(space, 'matern52', { ordinal: false });
-    expect(plain.modelDims).toBe(space.dims);
-    expect(plain.identity).toBe(true);
+    expect(plain.modelDims).toBe(4);
+    expect(plain.kernel.categoricalGroups).toEqual([
+      { start: 1, size: 1 },
+      { start: 2, size: 1 },
+    ]);
+    const floats = createSpace({ a: { type: 'float', low: 0, high: 1 } });
+    expect(createModelEncoding(floats, 'matern52').identity).toBe(true);
+  });
+
+  it('gives the GP the same kernel on the code dim as on the one-hot block (Hamming distance)', () => {
+    const space = createSpace({
+      x: { type: 'float', low: 0, high: 1 },
+      c: { type: 'categorical', choices: ['a', 'b', 'c', 'd'] },
+      d: { type: 'categorical', choices: ['u', 'v'], when: { c: ['a'] } },
+    });
+    const enc = createModelEncoding(space, 'matern52', { ordinal: false });
+    const configs = [
+      { x: 0.2, c: 'a', d: 'u' },
+      { x: 0.2, c: 'a', d: 'v' },
+      { x: 0.7, c: 'b' },
+      { x: 0.7, c: 'c' },
+    ];
+    const model = new Float64Array(configs.length * enc.modelDims);
+    configs.forEach((c, i) => {
+      enc.toModel(space.encode(c), model, i * enc.modelDims);
+    });
+    const params = {
+      lengthscales: Float64Array.from([0.5, 0.7, 1.3]),
+      outputScale: 1,
+      noise: 0,
+    };
+    const k = kernelMatrix(enc.kernel, params, model, configs.length);
+    // One-hot reference: same(c) and same(d) (inactive d equal only to inactive d).
+    const ref = (i: number, j: number) => {
+      const a = configs[i]!;
+      const b = configs[j]!;
+      const r2 =
+        ((a.x - b.x) / 0.5) ** 2 +
+        (a.c === b.c ? 0 : 1 / 0.7 ** 2) +
+        (a.d === b.d ? 0 : 1 / 1.3 ** 2);
+      const r = Math.sqrt(r2);
+      return (1 + Math.sqrt(5) * r + (5 / 3) * r2) * Math.exp(-Math.sqrt(5) * r);
+    };
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) expect(k[i * 4 + j]).toBeCloseTo(ref(i, j), 12);
   });
 });
 

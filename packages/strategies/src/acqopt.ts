@@ -17,11 +17,14 @@ import type {
 import {
   acquisitionValues,
   acquisitionWithGradient,
+  mulberry32,
   posterior,
   posteriorWithGradient,
 } from '@webtune/gp';
 import type { Config, Space } from '@webtune/space';
 import { createSobol } from './sobol.js';
+import { SOBOL_MAX_DIMS } from './sobolDirections.js';
+import { parameterwiseSobol } from './sobolStrategy.js';
 
 /** The random stream acquisition optimisation draws from. */
 export interface AcqRandom {
@@ -32,14 +35,17 @@ export interface AcqRandom {
 /**
  * How configurations reach the GP. Continuous and discrete dimensions of the space encoding are
  * copied; a categorical block whose choices are all numbers in strictly monotonic order collapses
- * to one ordered dimension (its choice's rank / (choices − 1)) when `ordinal` is on; other
- * categorical blocks stay one-hot and get the kernel's Hamming distance.
+ * to one ordered dimension (its choice's rank / (choices − 1)) when `ordinal` is on; every other
+ * categorical block collapses to one code dimension — (choice index + ½)/choices, 0 when the
+ * parameter is inactive — declared as a kernel group of size 1, so the kernel sees "same choice or
+ * not" exactly as it would on the one-hot block (the Hamming distance), at one dimension per
+ * parameter however many choices it has.
  */
 export interface ModelEncoding {
   readonly spaceDims: number;
   readonly modelDims: number;
   readonly kernel: KernelSpec;
-  /** True when model points are the space points themselves (no ordinal blocks). */
+  /** True when model points are the space points themselves (no categorical parameters). */
   readonly identity: boolean;
   /** Space dims that gradient polishing moves (continuous floats), with their model dim. */
   readonly continuous: Int32Array;
@@ -88,7 +94,8 @@ export function createModelEncoding(
   const segSpace: number[] = [];
   const segSize: number[] = [];
   const segModel: number[] = [];
-  const segOrdinal: boolean[] = [];
+  /** 0: copied dims, 1: ordered categorical (rank), 2: unordered categorical (code). */
+  const segKind: (0 | 1 | 2)[] = [];
   const groups: InputGroup[] = [];
   const continuous: number[] = [];
   const continuousModel: number[] = [];
@@ -101,14 +108,10 @@ export function createModelEncoding(
       segSpace.push(i);
       segSize.push(g.size);
       segModel.push(md);
-      segOrdinal.push(g.ordered);
-      if (g.ordered) {
-        identity = false;
-        md += 1;
-      } else {
-        groups.push({ start: md, size: g.size });
-        md += g.size;
-      }
+      segKind.push(g.ordered ? 1 : 2);
+      identity = false;
+      if (!g.ordered) groups.push({ start: md, size: 1 });
+      md += 1;
       i += g.size;
       continue;
     }
@@ -120,7 +123,7 @@ export function createModelEncoding(
     segSpace.push(i);
     segSize.push(1);
     segModel.push(md);
-    segOrdinal.push(false);
+    segKind.push(0);
     md += 1;
     i += 1;
   }
@@ -133,21 +136,24 @@ export function createModelEncoding(
       const start = segSpace[s]!;
       const size = segSize[s]!;
       const at = offset + segModel[s]!;
-      if (segOrdinal[s]) {
-        let arg = -1;
-        let best = 0;
-        for (let j = 0; j < size; j++) {
-          const v = point[start + j]!;
-          if (v > best) {
-            best = v;
-            arg = j;
-          }
-        }
-        // An inactive block (all zeros) sits in the middle, like inactive numeric dims.
-        o[at] = arg < 0 ? 0.5 : arg / (size - 1);
-      } else {
+      const kind = segKind[s]!;
+      if (kind === 0) {
         for (let j = 0; j < size; j++) o[at + j] = point[start + j]!;
+        continue;
       }
+      let arg = -1;
+      let best = 0;
+      for (let j = 0; j < size; j++) {
+        const v = point[start + j]!;
+        if (v > best) {
+          best = v;
+          arg = j;
+        }
+      }
+      // An inactive block (all zeros): an ordered one sits in the middle, like inactive numeric
+      // dims; an unordered one gets code 0, which no choice has.
+      if (kind === 1) o[at] = arg < 0 ? 0.5 : arg / (size - 1);
+      else o[at] = arg < 0 ? 0 : (arg + 0.5) / size;
     }
     return o;
   };
@@ -431,9 +437,9 @@ function neighbour(
 
 /** Options of {@link maximizeOverSpace}; every field has a default. */
 export interface AcqOptimizerOptions {
-  /** Quasi-random candidates scored in one pass. Default max(2048, 256·D). */
+  /** Quasi-random candidates scored in one pass. Default max(2048, 256·d), d the model's dims (one per parameter but for numeric ones spread over several dims). */
   candidates?: number;
-  /** Candidates drawn around the incumbents (trust-region style perturbations). Default max(512, 64·D). */
+  /** Candidates drawn around the incumbents (trust-region style perturbations). Default max(512, 64·d). */
   localCandidates?: number;
   /** Best candidates polished by gradient / local search. Default 8. */
   restarts?: number;
@@ -538,13 +544,14 @@ export async function maximizeOverSpace(args: MaximizeArgs): Promise<Proposal> {
       value: top.value[0]!,
     };
   }
-  const nPool = o.candidates ?? Math.max(2048, 256 * D);
-  const nLocal = args.incumbents.length > 0 ? (o.localCandidates ?? Math.max(512, 64 * D)) : 0;
+  const md = encoding.modelDims;
+  const nPool = o.candidates ?? Math.max(2048, 256 * md);
+  const nLocal = args.incumbents.length > 0 ? (o.localCandidates ?? Math.max(512, 64 * md)) : 0;
   const restarts = o.restarts ?? 8;
   const iterations = o.polishIterations ?? 40;
   const m = nPool + nLocal;
   const pts = new Float64Array(m * D);
-  pts.set(createSobol(D, { scramble: true, seed: args.poolSeed }).nextBatch(nPool) as Float64Array);
+  pts.set(sobolPool(space, nPool, args.poolSeed));
   fillLocal(pts.subarray(nPool * D), nLocal, args, D);
   const canonical = encoding.continuous.length === D && !space.conditional;
   if (!canonical) {
@@ -603,6 +610,31 @@ export async function maximizeOverSpace(args: MaximizeArgs): Promise<Proposal> {
       return { config, point: space.encode(config), value: Number.NaN };
   }
   return polished[0]!;
+}
+
+/**
+ * `count` quasi-random points of the space's encoding (count×D, row-major): a scrambled Sobol
+ * sequence over its D dims; when D is beyond the {@link SOBOL_MAX_DIMS} Sobol supports (a
+ * categorical with thousands of choices), one coordinate per parameter instead (see
+ * {@link parameterwiseSobol}), and beyond that many parameters seeded uniform draws.
+ */
+export function sobolPool(space: Space, count: number, seed: number): Float64Array {
+  const D = space.dims;
+  if (D <= SOBOL_MAX_DIMS) {
+    return createSobol(D, { scramble: true, seed }).nextBatch(count) as Float64Array;
+  }
+  const map = parameterwiseSobol(space);
+  const out = new Float64Array(count * D);
+  const u = new Float64Array(map.dims);
+  const sequence =
+    map.dims <= SOBOL_MAX_DIMS ? createSobol(map.dims, { scramble: true, seed }) : undefined;
+  const random = mulberry32(seed);
+  for (let r = 0; r < count; r++) {
+    if (sequence) u.set(sequence.next());
+    else for (let j = 0; j < u.length; j++) u[j] = random();
+    out.set(map.toEncoded(u), r * D);
+  }
+  return out;
 }
 
 /**

@@ -192,6 +192,26 @@ describe('bayesian', () => {
     },
   );
 
+  it('handles a 2,000-choice categorical (an encoding wider than the 1,024 dims Sobol supports) in bayesian and gradient', async () => {
+    const choices = Array.from({ length: 2000 }, (_, i) => `c${i}`);
+    const space = createSpace({
+      x: { type: 'float', low: 0, high: 1 },
+      pick: { type: 'categorical', choices },
+    });
+    expect(space.dims).toBe(2001);
+    // Choice i's value is its distance from c1234, plus the float's.
+    const f = (c: Config) =>
+      Math.abs(Number((c.pick as string).slice(1)) - 1234) / 2000 + (c.x as number);
+    for (const strategy of [
+      bayesian({ startupTrials: 5, seed: 1 }),
+      gradient({ startupTrials: 5, seed: 1 }),
+    ]) {
+      const values = await run(strategy, space, f, 9, 1);
+      expect(values).toHaveLength(9);
+      for (const v of values) expect(Number.isFinite(v)).toBe(true);
+    }
+  }, 60_000);
+
   it('rejects bad options before any work, naming the option and value', () => {
     expect(() => bayesian({ acquisition: 'foo' as never })).toThrow(/bayesian\.acquisition: 'foo'/);
     expect(() => bayesian({ kernel: 'linear' as never })).toThrow(/bayesian\.kernel: 'linear'/);

@@ -10,6 +10,7 @@ import {
   type ModelEncoding,
   maximizeOverSpace,
   type PointObjective,
+  sobolPool,
 } from './acqopt.js';
 import {
   believe,
@@ -28,7 +29,6 @@ import {
   startupSuggest,
   validateModelOptions,
 } from './bayesian.js';
-import { createSobol } from './sobol.js';
 
 /** Options of {@link gradient}: the shared {@link ModelOptions} (kernel, start-up, fit, backend …) plus the descent's. */
 export interface GradientOptions extends ModelOptions {
@@ -209,10 +209,7 @@ async function descendBatch(
     .map((i) => Float64Array.from(history.points[i]!));
   const nRandom = o.randomStarts ?? 2;
   if (nRandom > 0) {
-    const pool = createSobol(D, {
-      scramble: true,
-      seed: Math.floor(rng.random() * 2 ** 31),
-    }).nextBatch(nRandom);
+    const pool = sobolPool(space, nRandom, Math.floor(rng.random() * 2 ** 31));
     for (let r = 0; r < nRandom; r++)
       starts.push(space.encode(space.decode(pool.subarray(r * D, (r + 1) * D))));
   }
