@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { LoadResult, Study } from '@webtune/core';
 import { fileStorage } from '@webtune/core/node';
@@ -8,7 +7,9 @@ import { Command, CommanderError } from 'commander';
 import { addBenchCommand } from './benchCommand.js';
 import { CliError, firstLine } from './errors.js';
 import { formatBest, formatImportances, formatTrialLine, oneLine, stateCounts } from './output.js';
+import { type OutputFile, writeOutputs } from './outputs.js';
 import { parseInteger, parsePositive, parseResolution } from './parse.js';
+import { checkOutputPaths } from './paths.js';
 import { renderReport, studyImportances } from './report.js';
 import { addReportCommand } from './reportCommand.js';
 import { DEFAULT_STRATEGY, runStudyModule } from './run.js';
@@ -98,6 +99,27 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
     );
   }
   const strategyOptions = strategyFlags(flags);
+  const journal = flags.storage === undefined ? undefined : resolve(io.cwd, flags.storage);
+  await checkOutputPaths(
+    io.cwd,
+    [
+      { what: 'the study module', path: modulePath },
+      ...(journal === undefined
+        ? []
+        : [
+            { what: `the journal (--storage ${flags.storage})`, path: journal },
+            {
+              what: `the journal's lock file (--storage ${flags.storage})`,
+              path: `${journal}.lock`,
+            },
+          ]),
+    ],
+    [
+      { flag: '--out', path: flags.out },
+      { flag: '--csv', path: flags.csv },
+      { flag: '--html', path: flags.html },
+    ],
+  );
   const showBar = !flags.quiet && io.stderr.isTTY === true;
   const logLines = !flags.quiet && !showBar;
 
@@ -106,7 +128,6 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   const started = Date.now();
   let study: Study;
   let resumed: LoadResult = { trials: [], stale: [] };
-  const journal = flags.storage === undefined ? undefined : resolve(io.cwd, flags.storage);
   const storage =
     journal === undefined
       ? undefined
@@ -168,21 +189,27 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   }
 
   const json = study.toJSON();
-  if (flags.out) await writeFile(resolve(io.cwd, flags.out), `${JSON.stringify(json, null, 2)}\n`);
-  if (flags.csv) await writeFile(resolve(io.cwd, flags.csv), study.toCSV());
-  if (flags.html) await writeFile(resolve(io.cwd, flags.html), renderReport(json));
+  const studyJSON = () => `${JSON.stringify(json, null, 2)}\n`;
+  const outputs = await writeOutputs(
+    io.cwd,
+    [
+      { flag: '--out', label: 'results', path: flags.out, content: studyJSON },
+      { flag: '--csv', label: 'csv', path: flags.csv, content: () => study.toCSV() },
+      { flag: '--html', label: 'report', path: flags.html, content: () => renderReport(json) },
+    ].filter((f): f is OutputFile => f.path !== undefined),
+    io.stderr,
+    {
+      json: studyJSON,
+      ...(journal === undefined ? {} : { journal }),
+      ...(flags.out === undefined ? {} : { out: flags.out }),
+    },
+  );
 
   io.stdout.write(formatBest(study, flags.strategy));
   if (!flags.quiet && flags.importance) {
     io.stdout.write(formatImportances(studyImportances(json.trials, json.space)));
   }
-  for (const [label, file] of [
-    ['results', flags.out],
-    ['csv', flags.csv],
-    ['report', flags.html],
-  ] as const) {
-    if (file) io.stdout.write(`${label}: ${resolve(io.cwd, file)}\n`);
-  }
+  for (const line of outputs.lines) io.stdout.write(line);
   if (!flags.quiet) {
     io.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
@@ -192,6 +219,7 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
     io.stderr.write(`webtune: ${terminated ? 'terminated' : 'interrupted'} after ${ran} trials\n`);
     return terminated ? 143 : 130;
   }
+  if (outputs.failed) return 1;
   if (study.bestTrial === undefined) {
     const failed = study.trials.find((t) => t.state === 'failed');
     throw new CliError(
