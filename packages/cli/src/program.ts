@@ -6,6 +6,7 @@ import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
 import { addBenchCommand } from './benchCommand.js';
 import { CliError, firstLine } from './errors.js';
+import { withTrialGuard } from './guard.js';
 import { formatBest, formatImportances, formatTrialLine, oneLine, stateCounts } from './output.js';
 import { type OutputFile, writeOutputs } from './outputs.js';
 import { parseInteger, parsePositive, parseResolution } from './parse.js';
@@ -146,6 +147,7 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       ...(trials === undefined ? {} : { trials }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
+      onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
       onStart: (_study, module, budget, loaded) => {
         resumed = loaded;
         if (journal !== undefined) io.stderr.write(resumeLine(journal, loaded));
@@ -284,7 +286,8 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .option('--startup <n>', 'bayesian, gradient, tpe: start-up trials before the model takes over')
     .option('--backend <name>', 'bayesian, gradient: GP backend (cpu, webgpu, auto)')
     .action(async (modulePath: string, flags: RunFlags) => {
-      done(await runCommand(modulePath, flags, io));
+      const warn = (m: string) => io.stderr.write(`webtune: warning: ${m}\n`);
+      done(await withTrialGuard(warn, () => runCommand(modulePath, flags, io)));
     });
 
   addReportCommand(program, io, done);

@@ -1,5 +1,6 @@
-import type { FrozenTrial, LoadResult, Storage, Study } from '@webtune/core';
+import type { FrozenTrial, LoadResult, Objective, Storage, Study } from '@webtune/core';
 import { createStudy } from '@webtune/core';
+import { createTrialGuard } from './guard.js';
 import { createStrategy, type StrategyFlags } from './strategies.js';
 import { loadStudyModule, type StudyModule } from './studyModule.js';
 
@@ -49,6 +50,11 @@ export interface RunOptions {
     resumed: LoadResult,
   ) => void;
   onTrialComplete?: (trial: FrozenTrial, study: Study) => void;
+  /**
+   * Receives warnings: an error an objective raised after its trial had finished, or outside any
+   * trial. Default `console.warn`.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** The default strategy of `webtune run`. */
@@ -74,9 +80,15 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     ...(options.storage === undefined ? {} : { storage: options.storage }),
     ...(options.replayStrategy === undefined ? {} : { replayStrategy: options.replayStrategy }),
   });
+  // Errors an objective raises outside its promise, and promises that can never settle, fail
+  // their trial instead of ending the process (guard.ts).
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  const guard = createTrialGuard(warn);
+  const objective: Objective = (params, trial) =>
+    guard.run(trial.number, () => module.objective(params, trial));
   try {
     options.onStart?.(study, module, budget, await study.load());
-    await study.optimize(module.objective, {
+    await study.optimize(objective, {
       ...(budget === undefined ? {} : { trials: budget }),
       concurrency: options.concurrency ?? 1,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -86,6 +98,7 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
         : { onTrialComplete: (trial: FrozenTrial) => options.onTrialComplete!(trial, study) }),
     });
   } finally {
+    guard.close();
     strategy.destroy?.();
   }
   return study;
