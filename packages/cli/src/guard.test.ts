@@ -58,7 +58,7 @@ beforeAll(() => {
 
 // Each case spawns node; on a loaded 2-core machine a case can take seconds.
 describe('stray asynchronous errors and promises that never settle', { timeout: 60_000 }, () => {
-  for (const mode of [[]]) {
+  for (const mode of [[], ['--isolate']]) {
     const name = mode.length === 0 ? 'in process' : 'with --isolate';
     it(`fail the trial they belong to, and the study goes on to write its outputs (${name})`, () => {
       const out = `stray${mode.length}.json`;
@@ -105,7 +105,7 @@ describe('stray asynchronous errors and promises that never settle', { timeout: 
   });
 
   it('every trial of a batch waiting on nothing fails when the event loop drains, and the run ends normally', () => {
-    for (const mode of [[]]) {
+    for (const mode of [[], ['--isolate']]) {
       const out = `hang${mode.length}.json`;
       const r = webtune('run', 'hang.mjs', '-n', '6', '-c', '2', '-q', '-o', out, ...mode);
       expect(r.stderr).toBe('');

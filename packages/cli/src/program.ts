@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { addBenchCommand } from './benchCommand.js';
 import { CliError, firstLine } from './errors.js';
 import { withTrialGuard } from './guard.js';
+import { ISOLATE_GRACE_MS } from './isolate.js';
 import { formatBest, formatImportances, formatTrialLine, oneLine, stateCounts } from './output.js';
 import { type OutputFile, writeOutputs } from './outputs.js';
 import { parseInteger, parsePositive, parseResolution } from './parse.js';
@@ -23,6 +24,11 @@ export interface CliIO {
   cwd: string;
   /** Aborted on Ctrl-C by `cli.ts`; the study stops and the outputs are still written. */
   signal?: AbortSignal;
+  /**
+   * Aborted on a second Ctrl-C (or SIGTERM) by `cli.ts`: trials still running end at once, failed
+   * with the reason (terminated with `--isolate`, abandoned without), and the outputs are written.
+   */
+  force?: AbortSignal;
 }
 
 interface RunFlags {
@@ -48,6 +54,7 @@ interface RunFlags {
   candidates?: string;
   startup?: string;
   backend?: string;
+  isolate?: boolean;
 }
 
 function version(): string {
@@ -147,6 +154,8 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       ...(trials === undefined ? {} : { trials }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
+      ...(io.force === undefined ? {} : { force: io.force }),
+      isolate: flags.isolate === true,
       onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
       onStart: (_study, module, budget, loaded) => {
         resumed = loaded;
@@ -260,7 +269,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     )
     .option('--seed <s>', 'seed of every random choice (default 0)')
     .option('-c, --concurrency <k>', 'trials in flight at once (default 1)')
-    .option('--timeout <sec>', 'stop after this many seconds')
+    .option(
+      '--timeout <sec>',
+      'stop after this many seconds: running trials see trial.signal abort (only --isolate ends one that ignores it)',
+    )
     .option('-o, --out <file>', 'write the study as JSON')
     .option('--csv <file>', 'write the trials as CSV')
     .option('--html <file>', 'write an HTML report')
@@ -276,6 +288,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .option(
       '--no-replay',
       'with --storage: resume without replaying the strategy over the stored trials (one discarded suggestion each: for bayesian and gradient a GP fit each, seconds at ~100 trials, not interruptible); resumes at once, but seeded random streams start over instead of continuing exactly as one uninterrupted run',
+    )
+    .option(
+      '--isolate',
+      `run each trial in a worker thread that can be terminated: a trial still running ${ISOLATE_GRACE_MS / 1000} s after --timeout or Ctrl-C aborted trial.signal, or at a second Ctrl-C, is ended and failed with the reason. Use it for objectives that may ignore trial.signal or hang in a busy loop; without it a second Ctrl-C abandons trials that still run, and a busy loop cannot be stopped. Costs a thread per concurrent trial, each loading the module`,
     )
     .option('--resolution <r>', 'grid: values per numeric parameter, or name=r,name=r')
     .option('--shuffle', 'exhaustive, grid: visit in a seeded random order')

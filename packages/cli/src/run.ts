@@ -1,6 +1,8 @@
 import type { FrozenTrial, LoadResult, Objective, Storage, Study } from '@webtune/core';
 import { createStudy } from '@webtune/core';
+import { errorMessage } from './errors.js';
 import { createTrialGuard } from './guard.js';
+import { isolatedObjective } from './isolate.js';
 import { createStrategy, type StrategyFlags } from './strategies.js';
 import { loadStudyModule, type StudyModule } from './studyModule.js';
 
@@ -51,6 +53,18 @@ export interface RunOptions {
   ) => void;
   onTrialComplete?: (trial: FrozenTrial, study: Study) => void;
   /**
+   * Run each trial in a worker thread that can be terminated (see `isolatedObjective`): a trial
+   * still running `graceMs` after its `trial.signal` aborted, or when `force` aborts, is ended and
+   * failed. Default false: trials run in this thread.
+   */
+  isolate?: boolean;
+  /**
+   * Aborting it ends every running trial at once, failing it with the reason (a second Ctrl-C):
+   * with `isolate` their workers are terminated; without, their objectives are abandoned (left
+   * to run on, their outcome ignored).
+   */
+  force?: AbortSignal;
+  /**
    * Receives warnings: an error an objective raised after its trial had finished, or outside any
    * trial. Default `console.warn`.
    */
@@ -84,8 +98,20 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
   // their trial instead of ending the process (guard.ts).
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const guard = createTrialGuard(warn);
+  const isolated = options.isolate
+    ? isolatedObjective(module.path, {
+        onWarning: warn,
+        ...(options.force === undefined ? {} : { force: options.force }),
+      })
+    : undefined;
+  const inner = isolated?.objective ?? module.objective;
   const objective: Objective = (params, trial) =>
-    guard.run(trial.number, () => module.objective(params, trial));
+    guard.run(trial.number, () => inner(params, trial));
+  const abandon = () =>
+    guard.abandon(
+      `abandoned: ${errorMessage(options.force?.reason)} ended the run while the objective still ran (it ignores trial.signal; --isolate terminates such trials)`,
+    );
+  if (isolated === undefined) options.force?.addEventListener('abort', abandon, { once: true });
   try {
     options.onStart?.(study, module, budget, await study.load());
     await study.optimize(objective, {
@@ -98,8 +124,10 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
         : { onTrialComplete: (trial: FrozenTrial) => options.onTrialComplete!(trial, study) }),
     });
   } finally {
+    options.force?.removeEventListener('abort', abandon);
     guard.close();
     strategy.destroy?.();
+    await isolated?.destroy();
   }
   return study;
 }
