@@ -4,13 +4,7 @@ import { errorMessage } from './errors.js';
 
 /** Messages from the main thread to a trial's worker. */
 export type ToWorker =
-  | {
-      type: 'run';
-      number: number;
-      params: Trial['params'];
-      /** [state, length] as two Int32s, then the answer's bytes (see `answer`). */
-      channel: SharedArrayBuffer;
-    }
+  | { type: 'run'; number: number; params: Trial['params'] }
   | { type: 'abort'; reason: string };
 
 /** Messages from a trial's worker to the main thread. */
@@ -94,11 +88,14 @@ export function isolatedObjective(
   const { graceMs = ISOLATE_GRACE_MS, force, onWarning = (m: string) => console.warn(m) } = options;
   const idle: Slot[] = [];
   /** Every trial run in a worker, by number: a worker may call one after it finished. */
-  const trials = new Map<number, { trial: Trial; channel: SharedArrayBuffer }>();
+  const trials = new Map<number, Trial>();
   const all = new Set<Worker>();
 
   const spawn = (): Slot => {
-    const worker = new Worker(WORKER, { workerData: { path } });
+    // The worker's calls on its trial are answered here: [state, length] as two Int32s, then the
+    // answer's bytes (see `answer`). One call at a time: the worker waits for each answer.
+    const channel = new SharedArrayBuffer(8 + ANSWER_BYTES);
+    const worker = new Worker(WORKER, { workerData: { path, channel } });
     all.add(worker);
     worker.once('exit', () => all.delete(worker));
     // Also after their trial has finished: the trial's calls (a timer's trial.report, which the
@@ -106,9 +103,12 @@ export function isolatedObjective(
     worker.on('message', (message: ToMain) => {
       if (message.type === 'warning') onWarning(message.message);
       if (message.type !== 'call') return;
-      const { trial, channel } = trials.get(message.number)!;
       try {
-        answer(channel, false, callTrial(trial, message.method, message.args));
+        answer(
+          channel,
+          false,
+          callTrial(trials.get(message.number)!, message.method, message.args),
+        );
       } catch (error) {
         answer(channel, true, {
           name: error instanceof Error ? error.name : 'Error',
@@ -140,8 +140,7 @@ export function isolatedObjective(
       throw new Error(`the study module did not load in a worker thread: ${errorMessage(error)}`);
     }
     const { worker } = slot;
-    const channel = new SharedArrayBuffer(8 + ANSWER_BYTES);
-    trials.set(trial.number, { trial, channel });
+    trials.set(trial.number, trial);
     let reusable = true;
     try {
       return await new Promise<number>((resolve, reject) => {
@@ -209,7 +208,6 @@ export function isolatedObjective(
           type: 'run',
           number: trial.number,
           params,
-          channel,
         } satisfies ToWorker);
         if (force?.aborted) onForce();
         else force?.addEventListener('abort', onForce, { once: true });

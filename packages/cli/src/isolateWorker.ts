@@ -20,12 +20,8 @@ const guard = createTrialGuard((message) => post({ type: 'warning', message }));
  * `report`, `shouldPrune` and `setUserAttr` synchronously, so this thread blocks on the channel
  * until the main thread has written the result (or the error) there.
  */
-function callMain(
-  channel: SharedArrayBuffer,
-  number: number,
-  method: string,
-  args: unknown[],
-): unknown {
+function callMain(number: number, method: string, args: unknown[]): unknown {
+  const channel: SharedArrayBuffer = workerData.channel;
   const header = new Int32Array(channel, 0, 2);
   Atomics.store(header, 0, 0);
   post({ type: 'call', number, method, args });
@@ -44,18 +40,17 @@ async function runTrial(
   objective: (params: never, trial: Trial) => unknown,
   message: Extract<ToWorker, { type: 'run' }>,
 ): Promise<void> {
-  const { number, params, channel } = message;
+  const { number, params } = message;
   const controller = new AbortController();
   current = controller;
   const trial: Trial = Object.freeze({
     number,
     params,
     signal: controller.signal,
-    report: (step: number, value: number) =>
-      void callMain(channel, number, 'report', [step, value]),
-    shouldPrune: () => callMain(channel, number, 'shouldPrune', []) as boolean,
+    report: (step: number, value: number) => void callMain(number, 'report', [step, value]),
+    shouldPrune: () => callMain(number, 'shouldPrune', []) as boolean,
     setUserAttr: (key: string, value: unknown) =>
-      void callMain(channel, number, 'setUserAttr', [key, value]),
+      void callMain(number, 'setUserAttr', [key, value]),
   });
   // A trial whose promise waits on nothing lets this thread's loop drain: the guard fails it then.
   port.unref();

@@ -79,6 +79,9 @@ export const DEFAULT_TRIALS = 100;
 /**
  * Loads a study module (see `loadStudyModule`), builds the strategy, runs `study.optimize` and
  * resolves to the finished study. Everything `webtune run` does except printing and writing files.
+ * While it runs, process listeners ('uncaughtException', 'unhandledRejection', 'beforeExit') turn
+ * an error the objective raises outside its promise, or a promise that can never settle, into the
+ * failure of its trial (see `createTrialGuard`); they are removed when it returns.
  */
 export async function runStudyModule(path: string, options: RunOptions = {}): Promise<Study> {
   const strategyName = options.strategy ?? DEFAULT_STRATEGY;
