@@ -63,6 +63,14 @@ beforeAll(() => {
      }`,
   );
   writeFileSync(
+    join(dir, 'leave.mjs'),
+    `export const space = { x: { type: 'float', low: -5, high: 5 } };
+     export function objective({ x }) {
+       setTimeout(() => process.exit(0), 0);
+       return x * x;
+     }`,
+  );
+  writeFileSync(
     join(dir, 'calls.mjs'),
     `export const space = { x: { type: 'float', low: -5, high: 5 } };
      export function objective({ x }, trial) {
@@ -127,6 +135,13 @@ describe('webtune run --isolate', { timeout: 60_000 }, () => {
       }
       expect(trials[2]?.value).toBe(trials[2]?.intermediate?.[1]?.value);
     }
+  });
+
+  it('replaces a worker that ended between trials (a finished trial left a timer calling process.exit())', () => {
+    const r = webtune('run', 'leave.mjs', '-n', '3', '-q', '--isolate', '-o', 'leave.json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(trialsOf('leave.json').map(brief)).toEqual(['0 complete', '1 complete', '2 complete']);
   });
 
   it('says in --help what it is for', () => {

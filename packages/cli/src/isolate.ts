@@ -10,6 +10,7 @@ export type ToWorker =
 /** Messages from a trial's worker to the main thread. */
 export type ToMain =
   | { type: 'ready' }
+  | { type: 'started' }
   | { type: 'failed'; message: string }
   | { type: 'call'; number: number; method: string; args: unknown[] }
   | { type: 'done'; value: unknown }
@@ -31,6 +32,9 @@ export interface IsolateOptions {
 
 /** The default of {@link IsolateOptions.graceMs}. */
 export const ISOLATE_GRACE_MS = 2000;
+
+/** What a trial's attempt resolves to when its worker ended before the trial began. */
+const UNSTARTED = Symbol('unstarted');
 
 /** Bytes of an answer to a trial call; a longer one (a huge error message) is cut. */
 const ANSWER_BYTES = 64 * 1024;
@@ -72,8 +76,8 @@ interface Slot {
 
 /**
  * The objective of the study module at `path`, run in worker threads that can be stopped: each
- * trial runs in a worker of its own (`concurrency` workers at most, reused from trial to trial,
- * each loading the module once), and the objective's `trial.report`, `shouldPrune` and
+ * trial runs in a worker thread (as many as trials run at once, reused from trial to trial, each
+ * loading the module once), and the objective's `trial.report`, `shouldPrune` and
  * `setUserAttr` are answered by the real trial in this thread. A trial still running
  * `graceMs` after its `trial.signal` aborted (an objective that ignores the signal, a busy loop),
  * or when `force` aborts, has its worker terminated and fails with the reason; so does a trial
@@ -97,7 +101,12 @@ export function isolatedObjective(
     const channel = new SharedArrayBuffer(8 + ANSWER_BYTES);
     const worker = new Worker(WORKER, { workerData: { path, channel } });
     all.add(worker);
-    worker.once('exit', () => all.delete(worker));
+    // A worker that ends between trials (a finished trial's timer called process.exit()) is not reused.
+    worker.once('exit', () => {
+      all.delete(worker);
+      const at = idle.findIndex((slot) => slot.worker === worker);
+      if (at >= 0) idle.splice(at, 1);
+    });
     // Also after their trial has finished: the trial's calls (a timer's trial.report, which the
     // trial then refuses) and warnings (an error raised by such a timer).
     worker.on('message', (message: ToMain) => {
@@ -131,91 +140,109 @@ export function isolatedObjective(
     return { worker, ready };
   };
 
-  const objective: Objective = async (params, trial) => {
-    const slot = idle.pop() ?? spawn();
-    try {
-      await slot.ready;
-    } catch (error) {
-      void slot.worker.terminate();
-      throw new Error(`the study module did not load in a worker thread: ${errorMessage(error)}`);
-    }
+  /**
+   * Runs the trial on `slot`'s worker: resolves to its value, or to UNSTARTED when the worker ended
+   * before it began the trial (an earlier trial's leftover timer called process.exit()).
+   */
+  const attempt = (slot: Slot, trial: Trial): Promise<number | typeof UNSTARTED> => {
     const { worker } = slot;
-    trials.set(trial.number, trial);
     let reusable = true;
-    try {
-      return await new Promise<number>((resolve, reject) => {
-        let grace: ReturnType<typeof setTimeout> | undefined;
-        const cleanup = () => {
-          clearTimeout(grace);
-          trial.signal.removeEventListener('abort', onAbort);
-          force?.removeEventListener('abort', onForce);
-          worker.off('message', onMessage);
-          worker.off('error', onError);
-          worker.off('exit', onExit);
-        };
-        const done = (value: number) => {
-          cleanup();
-          resolve(value);
-        };
-        const fail = (error: Error) => {
-          cleanup();
-          reject(error);
-        };
-        const stop = (why: string) => {
-          reusable = false;
-          void worker.terminate();
-          fail(new Error(why));
-        };
-        function onAbort() {
-          const reason = errorMessage(trial.signal.reason);
-          worker.postMessage({ type: 'abort', reason } satisfies ToWorker);
-          grace = setTimeout(
-            () =>
-              stop(
-                `terminated: the objective went on ${graceMs / 1000} s after trial.signal aborted (${reason})`,
-              ),
-            graceMs,
-          );
+    return new Promise<number | typeof UNSTARTED>((resolve, reject) => {
+      let started = false;
+      let grace: ReturnType<typeof setTimeout> | undefined;
+      const cleanup = () => {
+        clearTimeout(grace);
+        trial.signal.removeEventListener('abort', onAbort);
+        force?.removeEventListener('abort', onForce);
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      const done = (value: number | typeof UNSTARTED) => {
+        cleanup();
+        resolve(value);
+      };
+      const fail = (error: Error) => {
+        cleanup();
+        reject(error);
+      };
+      const stop = (why: string) => {
+        reusable = false;
+        void worker.terminate();
+        fail(new Error(why));
+      };
+      function onAbort() {
+        const reason = errorMessage(trial.signal.reason);
+        worker.postMessage({ type: 'abort', reason } satisfies ToWorker);
+        grace = setTimeout(
+          () =>
+            stop(
+              `terminated: the objective went on ${graceMs / 1000} s after trial.signal aborted (${reason})`,
+            ),
+          graceMs,
+        );
+      }
+      function onForce() {
+        stop(`terminated: ${errorMessage(force?.reason) || 'forced'} ended the trial at once`);
+      }
+      function onMessage(message: ToMain) {
+        if (message.type === 'started') {
+          started = true;
+        } else if (message.type === 'done') {
+          done(message.value as number);
+        } else if (message.type === 'threw') {
+          const error = new Error(message.message);
+          error.name = message.name; // TrialPruned prunes the trial, by name
+          fail(error);
         }
-        function onForce() {
-          stop(`terminated: ${errorMessage(force?.reason) || 'forced'} ended the trial at once`);
-        }
-        function onMessage(message: ToMain) {
-          if (message.type === 'done') {
-            done(message.value as number);
-          } else if (message.type === 'threw') {
-            const error = new Error(message.message);
-            error.name = message.name; // TrialPruned prunes the trial, by name
-            fail(error);
-          }
-        }
-        function onError(error: Error) {
-          reusable = false;
-          fail(new Error(`the trial's worker thread failed: ${errorMessage(error)}`));
-        }
-        function onExit(code: number) {
-          reusable = false;
+      }
+      function onError(error: Error) {
+        reusable = false;
+        fail(new Error(`the trial's worker thread failed: ${errorMessage(error)}`));
+      }
+      function onExit(code: number) {
+        reusable = false;
+        if (!started) done(UNSTARTED);
+        else {
           fail(
             new Error(
               `the trial's worker thread exited (code ${code}) before the objective returned`,
             ),
           );
         }
-        worker.on('message', onMessage);
-        worker.once('error', onError);
-        worker.once('exit', onExit);
-        worker.postMessage({
-          type: 'run',
-          number: trial.number,
-          params,
-        } satisfies ToWorker);
-        if (force?.aborted) onForce();
-        else force?.addEventListener('abort', onForce, { once: true });
-        if (trial.signal.aborted) onAbort();
-        else trial.signal.addEventListener('abort', onAbort, { once: true });
-      });
-    } finally {
+      }
+      worker.on('message', onMessage);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+      worker.postMessage({
+        type: 'run',
+        number: trial.number,
+        params: trial.params,
+      } satisfies ToWorker);
+      if (force?.aborted) onForce();
+      else force?.addEventListener('abort', onForce, { once: true });
+      if (trial.signal.aborted) onAbort();
+      else trial.signal.addEventListener('abort', onAbort, { once: true });
+    }).finally(() => {
       if (reusable) idle.push(slot);
+    });
+  };
+
+  const objective: Objective = async (_params, trial) => {
+    trials.set(trial.number, trial);
+    for (let tries = 0; ; tries++) {
+      const slot = idle.pop() ?? spawn();
+      try {
+        await slot.ready;
+      } catch (error) {
+        void slot.worker.terminate();
+        throw new Error(`the study module did not load in a worker thread: ${errorMessage(error)}`);
+      }
+      const value = await attempt(slot, trial);
+      if (value !== UNSTARTED) return value;
+      if (tries === 2) {
+        throw new Error('three worker threads in a row ended before the trial began in them');
+      }
     }
   };
 

@@ -41,6 +41,7 @@ async function runTrial(
   message: Extract<ToWorker, { type: 'run' }>,
 ): Promise<void> {
   const { number, params } = message;
+  post({ type: 'started' });
   const controller = new AbortController();
   current = controller;
   const trial: Trial = Object.freeze({
