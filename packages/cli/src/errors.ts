@@ -17,3 +17,13 @@ export function firstLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.split('\n', 1)[0]!.trim() || String(error);
 }
+
+/** The message of a thrown value: `error.message` (else its name) for errors, `String(value)` otherwise. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  try {
+    return String(error);
+  } catch {
+    return 'unknown error';
+  }
+}

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { LoadResult, Study } from '@webtune/core';
 import { fileStorage } from '@webtune/core/node';
@@ -7,8 +6,12 @@ import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
 import { addBenchCommand } from './benchCommand.js';
 import { CliError, firstLine } from './errors.js';
+import { withTrialGuard } from './guard.js';
+import { ISOLATE_GRACE_MS } from './isolate.js';
 import { formatBest, formatImportances, formatTrialLine, oneLine, stateCounts } from './output.js';
+import { type OutputFile, writeOutputs } from './outputs.js';
 import { parseInteger, parsePositive, parseResolution } from './parse.js';
+import { checkOutputPaths } from './paths.js';
 import { renderReport, studyImportances } from './report.js';
 import { addReportCommand } from './reportCommand.js';
 import { DEFAULT_STRATEGY, runStudyModule } from './run.js';
@@ -21,6 +24,11 @@ export interface CliIO {
   cwd: string;
   /** Aborted on Ctrl-C by `cli.ts`; the study stops and the outputs are still written. */
   signal?: AbortSignal;
+  /**
+   * Aborted on a second Ctrl-C (or SIGTERM) by `cli.ts`: trials still running end at once, failed
+   * with the reason (terminated with `--isolate`, abandoned without), and the outputs are written.
+   */
+  force?: AbortSignal;
 }
 
 interface RunFlags {
@@ -46,6 +54,7 @@ interface RunFlags {
   candidates?: string;
   startup?: string;
   backend?: string;
+  isolate?: boolean;
 }
 
 function version(): string {
@@ -98,6 +107,27 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
     );
   }
   const strategyOptions = strategyFlags(flags);
+  const journal = flags.storage === undefined ? undefined : resolve(io.cwd, flags.storage);
+  await checkOutputPaths(
+    io.cwd,
+    [
+      { what: 'the study module', path: modulePath },
+      ...(journal === undefined
+        ? []
+        : [
+            { what: `the journal (--storage ${flags.storage})`, path: journal },
+            {
+              what: `the journal's lock file (--storage ${flags.storage})`,
+              path: `${journal}.lock`,
+            },
+          ]),
+    ],
+    [
+      { flag: '--out', path: flags.out },
+      { flag: '--csv', path: flags.csv },
+      { flag: '--html', path: flags.html },
+    ],
+  );
   const showBar = !flags.quiet && io.stderr.isTTY === true;
   const logLines = !flags.quiet && !showBar;
 
@@ -106,7 +136,6 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   const started = Date.now();
   let study: Study;
   let resumed: LoadResult = { trials: [], stale: [] };
-  const journal = flags.storage === undefined ? undefined : resolve(io.cwd, flags.storage);
   const storage =
     journal === undefined
       ? undefined
@@ -125,6 +154,9 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       ...(trials === undefined ? {} : { trials }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
+      ...(io.force === undefined ? {} : { force: io.force }),
+      isolate: flags.isolate === true,
+      onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
       onStart: (_study, module, budget, loaded) => {
         resumed = loaded;
         if (journal !== undefined) io.stderr.write(resumeLine(journal, loaded));
@@ -168,21 +200,27 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   }
 
   const json = study.toJSON();
-  if (flags.out) await writeFile(resolve(io.cwd, flags.out), `${JSON.stringify(json, null, 2)}\n`);
-  if (flags.csv) await writeFile(resolve(io.cwd, flags.csv), study.toCSV());
-  if (flags.html) await writeFile(resolve(io.cwd, flags.html), renderReport(json));
+  const studyJSON = () => `${JSON.stringify(json, null, 2)}\n`;
+  const outputs = await writeOutputs(
+    io.cwd,
+    [
+      { flag: '--out', label: 'results', path: flags.out, content: studyJSON },
+      { flag: '--csv', label: 'csv', path: flags.csv, content: () => study.toCSV() },
+      { flag: '--html', label: 'report', path: flags.html, content: () => renderReport(json) },
+    ].filter((f): f is OutputFile => f.path !== undefined),
+    io.stderr,
+    {
+      json: studyJSON,
+      ...(journal === undefined ? {} : { journal }),
+      ...(flags.out === undefined ? {} : { out: flags.out }),
+    },
+  );
 
   io.stdout.write(formatBest(study, flags.strategy));
   if (!flags.quiet && flags.importance) {
     io.stdout.write(formatImportances(studyImportances(json.trials, json.space)));
   }
-  for (const [label, file] of [
-    ['results', flags.out],
-    ['csv', flags.csv],
-    ['report', flags.html],
-  ] as const) {
-    if (file) io.stdout.write(`${label}: ${resolve(io.cwd, file)}\n`);
-  }
+  for (const line of outputs.lines) io.stdout.write(line);
   if (!flags.quiet) {
     io.stderr.write(`done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
@@ -192,6 +230,7 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
     io.stderr.write(`webtune: ${terminated ? 'terminated' : 'interrupted'} after ${ran} trials\n`);
     return terminated ? 143 : 130;
   }
+  if (outputs.failed) return 1;
   if (study.bestTrial === undefined) {
     const failed = study.trials.find((t) => t.state === 'failed');
     throw new CliError(
@@ -230,7 +269,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     )
     .option('--seed <s>', 'seed of every random choice (default 0)')
     .option('-c, --concurrency <k>', 'trials in flight at once (default 1)')
-    .option('--timeout <sec>', 'stop after this many seconds')
+    .option(
+      '--timeout <sec>',
+      'stop after this many seconds: running trials see trial.signal abort (only --isolate ends one that ignores it)',
+    )
     .option('-o, --out <file>', 'write the study as JSON')
     .option('--csv <file>', 'write the trials as CSV')
     .option('--html <file>', 'write an HTML report')
@@ -247,6 +289,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
       '--no-replay',
       'with --storage: resume without replaying the strategy over the stored trials (one discarded suggestion each: for bayesian and gradient a GP fit each, seconds at ~100 trials, not interruptible); resumes at once, but seeded random streams start over instead of continuing exactly as one uninterrupted run',
     )
+    .option(
+      '--isolate',
+      `run each trial in a worker thread that can be terminated: a trial still running ${ISOLATE_GRACE_MS / 1000} s after --timeout or Ctrl-C aborted trial.signal, or at a second Ctrl-C, is ended and failed with the reason. Use it for objectives that may ignore trial.signal or hang in a busy loop; without it a second Ctrl-C abandons trials that still run, and a busy loop cannot be stopped. Costs a thread per concurrent trial, each loading the module`,
+    )
     .option('--resolution <r>', 'grid: values per numeric parameter, or name=r,name=r')
     .option('--shuffle', 'exhaustive, grid: visit in a seeded random order')
     .option('--multivariate', 'tpe: one joint Parzen estimator over all parameters')
@@ -256,7 +302,8 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .option('--startup <n>', 'bayesian, gradient, tpe: start-up trials before the model takes over')
     .option('--backend <name>', 'bayesian, gradient: GP backend (cpu, webgpu, auto)')
     .action(async (modulePath: string, flags: RunFlags) => {
-      done(await runCommand(modulePath, flags, io));
+      const warn = (m: string) => io.stderr.write(`webtune: warning: ${m}\n`);
+      done(await withTrialGuard(warn, () => runCommand(modulePath, flags, io)));
     });
 
   addReportCommand(program, io, done);

@@ -1,4 +1,4 @@
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
@@ -12,6 +12,8 @@ import { fileStorage } from '@webtune/core/node';
 import type { Command } from 'commander';
 import { CliError, firstLine } from './errors.js';
 import { formatBest, formatImportances } from './output.js';
+import { type OutputFile, writeOutputs } from './outputs.js';
+import { checkOutputPaths } from './paths.js';
 import type { CliIO } from './program.js';
 import { renderReport, studyImportances } from './report.js';
 
@@ -146,22 +148,31 @@ interface ReportFlags {
 
 async function reportCommand(file: string, flags: ReportFlags, io: CliIO): Promise<number> {
   const path = resolve(io.cwd, file);
-  const outputs = [
-    ['report', flags.html],
-    ['csv', flags.csv],
-  ] as const;
-  for (const [label, out] of outputs) {
-    if (out !== undefined && resolve(io.cwd, out) === path) {
-      throw new CliError(`--${label === 'report' ? 'html' : 'csv'} (${out}) is the study file`, {
-        exitCode: 2,
-      });
-    }
-  }
+  await checkOutputPaths(
+    io.cwd,
+    [{ what: 'the study file', path }],
+    [
+      { flag: '--html', path: flags.html },
+      { flag: '--csv', path: flags.csv },
+    ],
+  );
   const saved = await readSavedStudy(path, (m) => io.stderr.write(`webtune: warning: ${m}\n`));
   const { meta, trials } = saved;
   const json = toStudyJSON(meta, trials);
-  if (flags.html) await writeFile(resolve(io.cwd, flags.html), renderReport(json));
-  if (flags.csv) await writeFile(resolve(io.cwd, flags.csv), toStudyCSV(meta.space, trials));
+  const written = await writeOutputs(
+    io.cwd,
+    [
+      { flag: '--html', label: 'report', path: flags.html, content: () => renderReport(json) },
+      {
+        flag: '--csv',
+        label: 'csv',
+        path: flags.csv,
+        content: () => toStudyCSV(meta.space, trials),
+      },
+    ].filter((f): f is OutputFile => f.path !== undefined),
+    io.stderr,
+    { out: path, json: () => `${JSON.stringify(json, null, 2)}\n` },
+  );
 
   io.stdout.write(
     `${path}: ${saved.kind} of a study to ${meta.direction}, strategy ${meta.strategy}, seed ${meta.seed}\n`,
@@ -171,10 +182,8 @@ async function reportCommand(file: string, flags: ReportFlags, io: CliIO): Promi
   if (flags.importance) {
     io.stdout.write(formatImportances(studyImportances(json.trials, json.space)));
   }
-  for (const [label, out] of outputs) {
-    if (out) io.stdout.write(`${label}: ${resolve(io.cwd, out)}\n`);
-  }
-  return 0;
+  for (const line of written.lines) io.stdout.write(line);
+  return written.failed ? 1 : 0;
 }
 
 /** Adds `webtune report <study.json | journal.jsonl> [--html f] [--csv f]` to the program. */

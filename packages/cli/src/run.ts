@@ -1,5 +1,8 @@
-import type { FrozenTrial, LoadResult, Storage, Study } from '@webtune/core';
+import type { FrozenTrial, LoadResult, Objective, Storage, Study } from '@webtune/core';
 import { createStudy } from '@webtune/core';
+import { errorMessage } from './errors.js';
+import { createTrialGuard } from './guard.js';
+import { isolatedObjective } from './isolate.js';
 import { createStrategy, type StrategyFlags } from './strategies.js';
 import { loadStudyModule, type StudyModule } from './studyModule.js';
 
@@ -49,6 +52,23 @@ export interface RunOptions {
     resumed: LoadResult,
   ) => void;
   onTrialComplete?: (trial: FrozenTrial, study: Study) => void;
+  /**
+   * Run each trial in a worker thread that can be terminated (see `isolatedObjective`): a trial
+   * still running `graceMs` after its `trial.signal` aborted, or when `force` aborts, is ended and
+   * failed. Default false: trials run in this thread.
+   */
+  isolate?: boolean;
+  /**
+   * Aborting it ends every running trial at once, failing it with the reason (a second Ctrl-C):
+   * with `isolate` their workers are terminated; without, their objectives are abandoned (left
+   * to run on, their outcome ignored).
+   */
+  force?: AbortSignal;
+  /**
+   * Receives warnings: an error an objective raised after its trial had finished, or outside any
+   * trial. Default `console.warn`.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** The default strategy of `webtune run`. */
@@ -59,6 +79,9 @@ export const DEFAULT_TRIALS = 100;
 /**
  * Loads a study module (see `loadStudyModule`), builds the strategy, runs `study.optimize` and
  * resolves to the finished study. Everything `webtune run` does except printing and writing files.
+ * While it runs, process listeners ('uncaughtException', 'unhandledRejection', 'beforeExit') turn
+ * an error the objective raises outside its promise, or a promise that can never settle, into the
+ * failure of its trial (see `createTrialGuard`); they are removed when it returns.
  */
 export async function runStudyModule(path: string, options: RunOptions = {}): Promise<Study> {
   const strategyName = options.strategy ?? DEFAULT_STRATEGY;
@@ -74,9 +97,27 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     ...(options.storage === undefined ? {} : { storage: options.storage }),
     ...(options.replayStrategy === undefined ? {} : { replayStrategy: options.replayStrategy }),
   });
+  // Errors an objective raises outside its promise, and promises that can never settle, fail
+  // their trial instead of ending the process (guard.ts).
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  const guard = createTrialGuard(warn);
+  const isolated = options.isolate
+    ? isolatedObjective(module.path, {
+        onWarning: warn,
+        ...(options.force === undefined ? {} : { force: options.force }),
+      })
+    : undefined;
+  const inner = isolated?.objective ?? module.objective;
+  const objective: Objective = (params, trial) =>
+    guard.run(trial.number, () => inner(params, trial));
+  const abandon = () =>
+    guard.abandon(
+      `abandoned: ${errorMessage(options.force?.reason)} ended the run while the objective still ran (it ignores trial.signal; --isolate terminates such trials)`,
+    );
+  if (isolated === undefined) options.force?.addEventListener('abort', abandon, { once: true });
   try {
     options.onStart?.(study, module, budget, await study.load());
-    await study.optimize(module.objective, {
+    await study.optimize(objective, {
       ...(budget === undefined ? {} : { trials: budget }),
       concurrency: options.concurrency ?? 1,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -86,7 +127,10 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
         : { onTrialComplete: (trial: FrozenTrial) => options.onTrialComplete!(trial, study) }),
     });
   } finally {
+    options.force?.removeEventListener('abort', abandon);
+    guard.close();
     strategy.destroy?.();
+    await isolated?.destroy();
   }
   return study;
 }

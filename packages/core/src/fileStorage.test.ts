@@ -626,6 +626,39 @@ describe('fileStorage lock', () => {
     await s.storage.close?.();
   });
 
+  it('a takeover token left by a process killed mid-takeover is stale too; one a live process holds is waited for, then named', async () => {
+    const path = fresh();
+    const lock = `${path}.lock`;
+    writeFileSync(lock, holder(dead));
+    writeFileSync(`${lock}.takeover`, holder(dead));
+    const s = study(path);
+    await s.optimize((p) => x(p), { trials: 1 });
+    expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid, host });
+    expect(existsSync(`${lock}.takeover`)).toBe(false);
+    await s.storage.close?.();
+
+    writeFileSync(lock, holder(dead));
+    writeFileSync(`${lock}.takeover`, holder(live.pid!));
+    await expect(study(path).load()).rejects.toThrow(
+      `fileStorage: ${path}: could not take over the stale lock ${lock}: ${lock}.takeover says process ${live.pid} on ${host} (since 2026-01-01T00:00:00.000Z) is taking it over; remove ${lock}.takeover if no process is opening the journal`,
+    );
+    expect(readFileSync(lock, 'utf8')).toBe(holder(dead));
+    unlinkSync(`${lock}.takeover`);
+  });
+
+  it('two storages of one process opening one journal at once share one lock', async () => {
+    const path = fresh();
+    writeFileSync(`${path}.lock`, holder(dead));
+    const a = fileStorage(path, { fsync: false, onWarning: () => {} });
+    const b = fileStorage(path, { fsync: false, onWarning: () => {} });
+    await Promise.all([a.getTrials(), b.getTrials()]);
+    const content = readFileSync(`${path}.lock`, 'utf8');
+    await a.close();
+    expect(readFileSync(`${path}.lock`, 'utf8')).toBe(content);
+    await b.close();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
   it('storages in one process share the lock: the last close removes it; exit removes what is left', async () => {
     const path = fresh();
     const lock = `${path}.lock`;

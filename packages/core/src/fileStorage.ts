@@ -1,5 +1,5 @@
 import { readFileSync, unlinkSync } from 'node:fs';
-import { open, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import { link, open, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
@@ -224,9 +224,10 @@ function finish(draft: Draft): FrozenTrial {
  * host name and time), removed by `close()` or when the process exits. Another process opening
  * the journal then fails, naming the lock file and its holder; a lock left by a process no longer
  * running on this host is taken over with a warning (one on another host is never: remove it by
- * hand once that process is gone). Storages within one process share the lock: do not open one
- * journal twice in a process at once. Trial parameters and user attributes must be JSON values.
- * The path is used as given (relative paths resolve against the process's working directory).
+ * hand once that process is gone), atomically: of processes starting together on a stale lock,
+ * exactly one takes it over. Storages within one process share the lock. Trial parameters and
+ * user attributes must be JSON values. The path is used as given (relative paths resolve against
+ * the process's working directory).
  */
 export function fileStorage(path: string, options: FileStorageOptions = {}): FileStorage {
   if (typeof path !== 'string' || path === '') {
@@ -566,11 +567,100 @@ function parseLock(text: string): { pid: number; host: string; since: string } |
   return undefined;
 }
 
+/** How many times opening tries to take a lock that is being taken over before giving up. */
+const LOCK_ATTEMPTS = 100;
+
+/** A pause of 2–10 ms, between tries while another process takes over a stale lock. */
+const pause = () => new Promise((done) => setTimeout(done, 2 + Math.random() * 8));
+
+/** The content of a lock file this process writes now: `{"pid","host","since"}` and a newline. */
+const lockContent = () =>
+  `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() })}\n`;
+
 /**
- * Takes the lock of the journal at `path`: creates `<path>.lock` exclusively (O_EXCL) holding
+ * Creates `file` holding `content` if no file of that name exists, and says whether it did. The
+ * content is written to a file of its own first and then hard-linked to the name, so no one ever
+ * reads the lock half written; where hard links are not supported, `wx` creates it.
+ */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  const draft = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await writeFile(draft, content, { flag: 'wx' });
+    try {
+      await link(draft, file);
+      return true;
+    } catch (error) {
+      if (code(error) === 'EEXIST') return false;
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(String(code(error)))) throw error;
+    } finally {
+      await unlink(draft).catch(() => undefined);
+    }
+  } catch (error) {
+    if (code(error) === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    await writeFile(file, content, { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if (code(error) === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** Whether the holder a lock file names has stopped: a process of this host that no longer runs. */
+function isGone(holder: { pid: number; host: string }): boolean {
+  return holder.host === hostname() && (holder.pid === process.pid || !isRunning(holder.pid));
+}
+
+/**
+ * Removes the lock file `file` if it still holds `stale` (a lock whose holder is gone), as the only
+ * process doing so. Checking the content and unlinking are two steps, so another process could
+ * put its fresh lock in place in between, and two processes would each think they hold the
+ * journal. So only the process that exclusively created `<file>.takeover` may remove a stale lock,
+ * and it reads the lock again once it holds that token: no other process removes a lock while the
+ * token exists, and a fresh lock is never stale. A token whose holder is gone (it was killed
+ * mid-takeover) is itself removed this way, one level up. Resolves to true when this process
+ * looked under the token (whether or not the lock was still the stale one), to the token's holder
+ * when another process holds it (try again shortly), or to its raw text when that names no holder.
+ */
+async function removeStale(
+  file: string,
+  stale: string,
+  depth = 0,
+): Promise<true | { token: string; text: string }> {
+  const token = `${file}.takeover`;
+  const mine = lockContent();
+  if (!(await createExclusive(token, mine))) {
+    const text = await readFile(token, 'utf8').catch(() => undefined);
+    if (text === undefined) return { token, text: '' }; // done meanwhile: try again
+    const holder = parseLock(text);
+    // This process takes over one lock at a time (see `taking`): a token with its pid is an older one's.
+    if (holder !== undefined && isGone(holder) && depth < 3)
+      await removeStale(token, text, depth + 1);
+    return { token, text };
+  }
+  try {
+    if ((await readFile(file, 'utf8').catch(() => undefined)) === stale) {
+      await unlink(file).catch(() => undefined);
+    }
+  } finally {
+    // Nobody else removes a token whose holder runs: it is still ours.
+    await unlink(token).catch(() => undefined);
+  }
+  return true;
+}
+
+/** Lock files this process is taking now: a second storage on the same journal waits for the first. */
+const taking = new Map<string, Promise<unknown>>();
+
+/**
+ * Takes the lock of the journal at `path`: creates `<path>.lock` exclusively holding
  * `{"pid","host","since"}`, or shares the one this process holds. A lock held by a running process,
  * or by any process on another host, throws naming the lock file and its holder; one whose
- * process no longer runs on this host is taken over with a warning. Resolves to the lock's path.
+ * process no longer runs on this host is taken over with a warning — atomically: of processes
+ * starting together on a stale lock exactly one gets it (see {@link removeStale}), the others
+ * fail naming it. Resolves to the lock's path.
  */
 async function lockJournal(
   path: string,
@@ -578,28 +668,53 @@ async function lockJournal(
   warn: (message: string) => void,
 ): Promise<string> {
   const file = resolve(`${path}.lock`);
+  for (let before = taking.get(file); before !== undefined; before = taking.get(file)) {
+    await before.catch(() => undefined);
+  }
   const mine = locks.get(file);
   if (mine !== undefined) {
     mine.users++;
     return file;
   }
-  const me = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  const content = `${JSON.stringify(me)}\n`;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const take = takeLock(file, where, warn);
+  taking.set(file, take);
+  try {
+    return await take;
+  } finally {
+    taking.delete(file);
+  }
+}
+
+async function takeLock(
+  file: string,
+  where: string,
+  warn: (message: string) => void,
+): Promise<string> {
+  /** The holder of a stale lock this process removed, for the warning once it holds the lock. */
+  let tookOver: string | undefined;
+  let busy: { token: string; text: string } | undefined;
+  for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
+    const content = lockContent();
+    let created: boolean;
     try {
-      await writeFile(file, content, { flag: 'wx' });
+      created = await createExclusive(file, content);
+    } catch (error) {
+      throw new Error(`${where}: cannot create the lock file ${file}: ${reason(error)}`, {
+        cause: error,
+      });
+    }
+    if (created) {
       locks.set(file, { content, users: 1 });
       if (!exitHook) {
         process.on('exit', removeLocks);
         exitHook = true;
       }
-      return file;
-    } catch (error) {
-      if (code(error) !== 'EEXIST') {
-        throw new Error(`${where}: cannot create the lock file ${file}: ${reason(error)}`, {
-          cause: error,
-        });
+      if (tookOver !== undefined) {
+        warn(
+          `${where}: took over the stale lock ${file} of ${tookOver}, which is no longer running`,
+        );
       }
+      return file;
     }
     let text: string;
     try {
@@ -618,17 +733,29 @@ async function lockJournal(
     }
     const who = `process ${holder.pid} on ${holder.host} (since ${holder.since})`;
     // This pid on this host but not in `locks`: a process before this one had the same pid.
-    const gone = holder.host === me.host && (holder.pid === me.pid || !isRunning(holder.pid));
-    if (!gone) {
+    if (!isGone(holder)) {
       throw new Error(
         `${where} is in use: its lock file ${file} says ${who} is writing it; one process at a time writes a journal (remove the lock file only if that process is gone)`,
       );
     }
-    warn(`${where}: took over the stale lock ${file} of ${who}, which is no longer running`);
-    // Removes only the lock judged stale: another process may have taken it over meanwhile.
-    if ((await readFile(file, 'utf8').catch(() => undefined)) === text) {
-      await unlink(file).catch(() => undefined);
+    const removed = await removeStale(file, text);
+    if (removed === true) {
+      tookOver = who;
+      busy = undefined;
+    } else {
+      busy = removed;
+      await pause();
     }
+  }
+  if (busy !== undefined && busy.text !== '') {
+    const holder = parseLock(busy.text);
+    const who =
+      holder === undefined
+        ? `it does not say who holds it (${show(busy.text.slice(0, 80))})`
+        : `process ${holder.pid} on ${holder.host} (since ${holder.since}) is taking it over`;
+    throw new Error(
+      `${where}: could not take over the stale lock ${file}: ${busy.token} says ${who}; remove ${busy.token} if no process is opening the journal`,
+    );
   }
   throw new Error(`${where}: could not take the lock ${file}: other processes kept taking it`);
 }
