@@ -155,7 +155,7 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
         const best = current.bestTrial;
         if (best?.value !== undefined) bestText = String(best.value);
         if (bar) {
-          bar.increment(1, { best: bestText, failed: stateCounts(current.trials).failed });
+          bar.increment(1, { best: bestText, failed: current.counts.failed });
         } else if (logLines) {
           io.stderr.write(formatTrialLine(trial));
         }

@@ -147,6 +147,33 @@ describe('ask / tell', () => {
     expect(log[1]?.space).toBe(study.space);
   });
 
+  it('the strategy gets the trials in place as `history`, and `trials` as a snapshot built only when read', async () => {
+    const seen: { history: string[]; trials?: string[] }[] = [];
+    let readTrials = false;
+    const strategy: Strategy = {
+      name: 'history-reader',
+      async suggest(context) {
+        const h = context.history!;
+        const history = Array.from({ length: h.length }, (_, i) => h.at(i).state);
+        seen.push(
+          readTrials ? { history, trials: context.trials.map((t) => t.state) } : { history },
+        );
+        return [context.space.sample(createRng(0).fork(h.length))];
+      },
+    };
+    const study = createStudy({ space: spaceJSON, strategy });
+    const a = (await study.ask())!;
+    await study.ask();
+    await study.tell(a, 1);
+    readTrials = true;
+    await study.ask();
+    expect(seen).toEqual([
+      { history: [] },
+      { history: ['running'] },
+      { history: ['complete', 'running'], trials: ['complete', 'running'] },
+    ]);
+  });
+
   it('ask returns undefined once the strategy is exhausted', async () => {
     const study = createStudy({ space: spaceJSON, strategy: listOf([{ x: 1, opt: 'adam' }]) });
     expect((await study.ask())?.params).toEqual({ x: 1, opt: 'adam' });
@@ -613,6 +640,39 @@ describe('best trial, JSON and CSV', () => {
       expect(study.bestTrial?.number).toBe(direction === 'minimize' ? 1 : 2);
       expect(study.bestValue).toBe(direction === 'minimize' ? 1 : 5);
       expect(study.direction).toBe(direction);
+    }
+  });
+
+  it('counts and bestTrial are kept as trials change, and agree with the trials', async () => {
+    for (const direction of ['minimize', 'maximize'] as const) {
+      const storage = memoryStorage();
+      const first = createStudy({ space: spaceJSON, strategy: sampler(), direction, storage });
+      for (const v of [4, 2, 6]) await first.tell((await first.ask())!, v);
+      await first.ask(); // left running: stale on resume
+      const study = createStudy({ space: spaceJSON, strategy: sampler(), direction, storage });
+      await study.load();
+      const expected = () => {
+        const counts = { running: 0, complete: 0, failed: 0, pruned: 0 };
+        for (const t of study.trials) counts[t.state]++;
+        const complete = study.trials.filter((t) => t.state === 'complete');
+        const values = complete.map((t) => t.value!);
+        const v = direction === 'minimize' ? Math.min(...values) : Math.max(...values);
+        return { counts, best: complete.find((t) => t.value === v) };
+      };
+      expect(study.counts).toEqual(expected().counts);
+      expect(study.bestTrial).toBe(expected().best);
+      const outcomes = [2, Number.NaN, 6, { state: 'pruned' as const }, 1, 7];
+      const running = [];
+      for (const o of outcomes) running.push([(await study.ask())!, o] as const);
+      expect(study.counts).toEqual(expected().counts);
+      for (const [t, o] of running) {
+        t.setUserAttr('tag', t.number);
+        await study.tell(t, o);
+        expect(study.counts).toEqual(expected().counts);
+        expect(study.bestTrial).toBe(expected().best);
+      }
+      expect(study.counts).toEqual({ running: 0, complete: 7, failed: 2, pruned: 1 });
+      expect(study.bestValue).toBe(direction === 'minimize' ? 1 : 7);
     }
   });
 
