@@ -35,3 +35,10 @@ export function parseResolution(raw: string): number | Record<string, number> {
   }
   return out;
 }
+
+/** `--fsync always|never|<ms>` as fileStorage's `fsync` option. */
+export function parseFsync(raw: string): 'always' | 'never' | { everyMs: number } {
+  if (raw === 'always' || raw === 'never') return raw;
+  if (/^\d+(\.\d+)?$/.test(raw.trim()) && Number(raw) > 0) return { everyMs: Number(raw) };
+  throw usage(`--fsync (${raw}) must be always, never or a number of milliseconds > 0`);
+}

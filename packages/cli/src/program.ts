@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { addBenchCommand } from './benchCommand.js';
 import { CliError, firstLine } from './errors.js';
 import { formatBest, formatImportances, formatTrialLine, oneLine, stateCounts } from './output.js';
-import { parseInteger, parsePositive, parseResolution } from './parse.js';
+import { parseFsync, parseInteger, parsePositive, parseResolution } from './parse.js';
 import { renderReport, studyImportances } from './report.js';
 import { addReportCommand } from './reportCommand.js';
 import { DEFAULT_STRATEGY, runStudyModule } from './run.js';
@@ -36,6 +36,7 @@ interface RunFlags {
   /** False with --no-importance. */
   importance: boolean;
   storage?: string;
+  fsync?: string;
   /** False with --no-replay. */
   replay: boolean;
   resolution?: string;
@@ -97,6 +98,12 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       { exitCode: 2 },
     );
   }
+  if (flags.fsync !== undefined && flags.storage === undefined) {
+    throw new CliError('--fsync needs --storage: it says when the journal reaches the disk', {
+      exitCode: 2,
+    });
+  }
+  const fsync = flags.fsync === undefined ? undefined : parseFsync(flags.fsync);
   const strategyOptions = strategyFlags(flags);
   const showBar = !flags.quiet && io.stderr.isTTY === true;
   const logLines = !flags.quiet && !showBar;
@@ -112,6 +119,7 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       ? undefined
       : fileStorage(journal, {
           onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
+          ...(fsync === undefined ? {} : { fsync }),
         });
   try {
     study = await runStudyModule(modulePath, {
@@ -242,6 +250,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .option(
       '--storage <file>',
       'keep the study in this journal (JSON lines, one process at a time); if it holds the study, resume it: same direction and space, trials left running are failed as stale',
+    )
+    .option(
+      '--fsync <when>',
+      "with --storage: 'always' (default) fsyncs each journal record; a number of ms fsyncs at most that often (faster for trials of milliseconds; a power loss can lose that window's records, a crash of webtune none); 'never' leaves it to the OS",
     )
     .option(
       '--no-replay',

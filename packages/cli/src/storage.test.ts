@@ -97,6 +97,25 @@ describe('webtune run --storage', () => {
     expect(readFileSync(join(dir, 'c.jsonl'), 'utf8').split('\n')).toHaveLength(4); // study, create, update, ''
   });
 
+  it('--fsync <ms> batches the journal fsyncs; the journal resumes as usual; bad values are refused', async () => {
+    const random = (...more: string[]) =>
+      run(['run', 'quad.mjs', '-s', 'random', '-q', '--storage', 'f.jsonl', ...more]);
+    expect((await random('-n', '5', '--fsync', '50')).code).toBe(0);
+    const again = await random('-n', '2', '--fsync', 'never');
+    expect(again).toMatchObject({
+      code: 0,
+      stderr: `resumed 5 trials from ${join(dir, 'f.jsonl')} (5 complete)\n`,
+    });
+    expect(await random('-n', '1', '--fsync', '5x')).toMatchObject({
+      code: 2,
+      stderr: 'webtune: --fsync (5x) must be always, never or a number of milliseconds > 0\n',
+    });
+    expect(await run(['run', 'quad.mjs', '-n', '1', '--fsync', 'always'])).toMatchObject({
+      code: 2,
+      stderr: 'webtune: --fsync needs --storage: it says when the journal reaches the disk\n',
+    });
+  });
+
   it('says in --help that -n counts new trials, as Optuna does', async () => {
     const help = (await run(['run', '--help'])).stdout.replace(/\s+/g, ' ');
     expect(help).toContain(
