@@ -41,6 +41,7 @@ interface RunFlags {
   replay: boolean;
   resolution?: string;
   shuffle?: boolean;
+  retries?: string;
   multivariate?: boolean;
   acquisition?: string;
   kernel?: string;
@@ -62,6 +63,7 @@ function strategyFlags(flags: RunFlags): StrategyFlags {
   const out: StrategyFlags = {};
   if (flags.resolution !== undefined) out.resolution = parseResolution(flags.resolution);
   if (flags.shuffle !== undefined) out.shuffle = flags.shuffle;
+  if (flags.retries !== undefined) out.retries = parseInteger('retries', flags.retries, 0);
   if (flags.multivariate !== undefined) out.multivariate = flags.multivariate;
   if (flags.acquisition !== undefined) out.acquisition = flags.acquisition;
   if (flags.kernel !== undefined) out.kernel = flags.kernel;
@@ -163,6 +165,8 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
         const best = current.bestTrial;
         if (best?.value !== undefined) bestText = String(best.value);
         if (bar) {
+          // A finite strategy's retries of failed configurations come on top of its size.
+          if (bar.getProgress() >= 1) bar.setTotal(bar.getTotal() + 1);
           bar.increment(1, { best: bestText, failed: current.counts.failed });
         } else if (logLines) {
           io.stderr.write(formatTrialLine(trial));
@@ -261,6 +265,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     )
     .option('--resolution <r>', 'grid: values per numeric parameter, or name=r,name=r')
     .option('--shuffle', 'exhaustive, grid: visit in a seeded random order')
+    .option(
+      '--retries <n>',
+      'exhaustive, grid: run a configuration whose trials all failed (or went stale in a stopped run) again, up to n times, after the others (default 1)',
+    )
     .option('--multivariate', 'tpe: one joint Parzen estimator over all parameters')
     .option('--acquisition <name>', 'bayesian: acquisition function (ei, logEI, pi, ucb)')
     .option('--kernel <name>', 'bayesian, gradient: GP kernel (matern52, rbf)')

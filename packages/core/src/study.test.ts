@@ -297,6 +297,44 @@ describe('optimize', () => {
     expect(study.trials.map((t) => t.value)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('a finite strategy with nothing to suggest while trials run is asked again once they finish', async () => {
+    // Suggests a configuration again if its trial failed: nothing while its only trial runs.
+    const configs = [0, 1, 2].map((x) => ({ x, opt: 'adam' }));
+    const tries = new Map<number, number>();
+    const strategy: Strategy = {
+      name: 'retry-once',
+      finite: true,
+      async suggest({ trials, count }) {
+        const busy = new Set(trials.map((t) => t.params.x));
+        const failedOnce = trials.filter(
+          (t) =>
+            t.state === 'failed' && trials.filter((u) => u.params.x === t.params.x).length === 1,
+        );
+        return [...configs.filter((c) => !busy.has(c.x)), ...failedOnce.map((t) => t.params)].slice(
+          0,
+          count,
+        );
+      },
+    };
+    const study = createStudy({ space: spaceJSON, strategy });
+    const { reason } = await study.optimize(
+      (c) => {
+        const n = (tries.get(c.x as number) ?? 0) + 1;
+        tries.set(c.x as number, n);
+        if (c.x === 2 && n === 1) throw new Error('flaky');
+        return c.x as number;
+      },
+      { concurrency: 3 },
+    );
+    expect(reason).toBe('exhausted');
+    expect(study.trials.map((t) => `${t.params.x} ${t.state}`)).toEqual([
+      '0 complete',
+      '1 complete',
+      '2 failed',
+      '2 complete',
+    ]);
+  });
+
   it('refuses to run forever', async () => {
     const study = createStudy({ space: spaceJSON, strategy: sampler() });
     await expect(study.optimize((p) => x(p))).rejects.toThrow(

@@ -144,9 +144,9 @@ export interface Study {
   load(): Promise<LoadResult>;
   /**
    * Starts the next trial: the oldest enqueued configuration, else the strategy's next suggestion.
-   * Resolves to undefined when the strategy is exhausted (it returned fewer configurations than
-   * asked for; the study then stops asking it). Throws when the strategy suggests a configuration
-   * outside the space.
+   * Resolves to undefined when the strategy has nothing to suggest: with no trial running it is
+   * exhausted and the study stops asking it; while trials run, a later ask asks it again. Throws
+   * when the strategy suggests a configuration outside the space.
    */
   ask(): Promise<Trial | undefined>;
   /**
@@ -611,7 +611,7 @@ class StudyImpl implements Study {
   }
 
   /** Checks a suggest() result (an array of members of the space), notes exhaustion, canonicalises. */
-  #accept(suggested: unknown, want: number): Config[] {
+  #accept(suggested: unknown): Config[] {
     if (!Array.isArray(suggested)) {
       throw new TypeError(
         `strategy "${this.strategy.name}": suggest() must resolve to an array of configurations, got ${show(suggested)}`,
@@ -626,7 +626,9 @@ class StudyImpl implements Study {
         );
       }
     }
-    if (suggested.length < want) this.#exhausted = true;
+    // Only nothing, with nothing running, is the end: a finite strategy may retry a trial that
+    // fails, so while trials run (or are about to) it is asked again.
+    if (suggested.length === 0 && this.#counts.running === 0) this.#exhausted = true;
     return suggested.map((c: Config) => this.#canonical(c));
   }
 
@@ -668,7 +670,7 @@ class StudyImpl implements Study {
           this.#late = pending.then(
             (late) => {
               try {
-                this.#buffer.push(...this.#accept(late, want));
+                this.#buffer.push(...this.#accept(late));
               } catch (error) {
                 this.#lateError = { error };
               }
@@ -677,7 +679,7 @@ class StudyImpl implements Study {
           );
           return [];
         }
-        const canonical = this.#accept(arrived.value, want);
+        const canonical = this.#accept(arrived.value);
         fromStrategy.push(...canonical.slice(0, want));
         this.#buffer.push(...canonical.slice(want));
       }

@@ -70,7 +70,9 @@ export interface SuggestContext {
 /**
  * A search strategy (Optuna: sampler). One instance serves one study and may keep state
  * between calls. It returns up to `count` configurations, each a member of the space;
- * fewer (or none) means it is exhausted.
+ * fewer means it has nothing more to suggest for now. The study asks again for more, and once it
+ * returns none while no trial is running the strategy is exhausted and never asked again (a
+ * finite strategy may retry a running trial's configuration if that trial fails).
  */
 export interface Strategy {
   readonly name: string;

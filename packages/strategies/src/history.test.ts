@@ -1,11 +1,13 @@
 import type { FrozenTrial, Strategy, SuggestContext } from '@webtune/core';
 import { createSpace, type SpaceJSON } from '@webtune/space';
 import { describe, expect, it } from 'vitest';
+import { exhaustive } from './exhaustive.js';
+import { grid } from './grid.js';
 import { random } from './random.js';
 import { sobol } from './sobolStrategy.js';
 import { frozenTrial } from './testing/conformance.js';
 
-describe('random and sobol read the history incrementally', () => {
+describe('random, sobol, grid and exhaustive read the history incrementally', () => {
   /**
    * Suggests `n` times, one trial appended after each call, through a context whose `trials`
    * throws (the O(n) snapshot) and whose `history` counts its reads; returns reads per trial.
@@ -57,6 +59,8 @@ describe('random and sobol read the history incrementally', () => {
     ['random (continuous space)', () => random(), continuous],
     ['sobol (finite space)', () => sobol(), finite],
     ['sobol (continuous space)', () => sobol(), continuous],
+    ['grid', () => grid(), finite],
+    ['exhaustive', () => exhaustive(), finite],
   ] as const)('%s: a bounded number of reads per trial', async (_, make, json) => {
     expect(await readsPerTrial(make(), json, 250)).toBeLessThanOrEqual(3);
   });
