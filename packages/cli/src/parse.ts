@@ -11,6 +11,18 @@ export function parseInteger(name: string, raw: string, min: number): number {
   return value;
 }
 
+/** A decimal number, optionally signed, with an optional exponent (no hex, no Infinity). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** `--name` as a finite decimal number. */
+export function parseNumber(name: string, raw: string): number {
+  const value = Number(raw);
+  if (!DECIMAL.test(raw) || !Number.isFinite(value)) {
+    throw usage(`--${name} (${raw}) must be a decimal number`);
+  }
+  return value;
+}
+
 /** `--name` as a finite number > 0. */
 export function parsePositive(name: string, raw: string): number {
   const value = Number(raw);

@@ -9,6 +9,7 @@ import { addBenchCommand } from './benchCommand.js';
 import { CliError, firstLine } from './errors.js';
 import { formatBest, formatImportances, formatTrialLine, oneLine, stateCounts } from './output.js';
 import { parseFsync, parseInteger, parsePositive, parseResolution } from './parse.js';
+import { addPrunerOptions, createPruner, type PrunerFlags } from './pruners.js';
 import { renderReport, studyImportances } from './report.js';
 import { addReportCommand } from './reportCommand.js';
 import { DEFAULT_STRATEGY, runStudyModule } from './run.js';
@@ -23,7 +24,7 @@ export interface CliIO {
   signal?: AbortSignal;
 }
 
-interface RunFlags {
+interface RunFlags extends PrunerFlags {
   strategy: string;
   trials?: string;
   seed?: string;
@@ -107,6 +108,7 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   }
   const fsync = flags.fsync === undefined ? undefined : parseFsync(flags.fsync);
   const strategyOptions = strategyFlags(flags);
+  const pruner = createPruner(flags);
   const showBar = !flags.quiet && io.stderr.isTTY === true;
   const logLines = !flags.quiet && !showBar;
 
@@ -131,6 +133,8 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       concurrency,
       cwd: io.cwd,
       replayStrategy: flags.replay,
+      onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
+      ...(pruner === undefined ? {} : { pruner }),
       ...(storage === undefined ? {} : { storage }),
       ...(trials === undefined ? {} : { trials }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
@@ -225,10 +229,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
       outputError: () => {},
     });
 
-  program
+  const run = program
     .command('run')
     .description(
-      'run a study module: an ES module exporting space, objective and optionally direction, trials',
+      'run a study module: an ES module exporting space, objective and optionally direction, trials, pruner',
     )
     .argument('<study-module>', 'path to the module, relative to the current directory')
     .option(
@@ -278,6 +282,7 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .action(async (modulePath: string, flags: RunFlags) => {
       done(await runCommand(modulePath, flags, io));
     });
+  addPrunerOptions(run);
 
   addReportCommand(program, io, done);
   addBenchCommand(program, io, done);

@@ -1,4 +1,4 @@
-import type { FrozenTrial, LoadResult, Storage, Study } from '@webtune/core';
+import type { FrozenTrial, LoadResult, Pruner, Storage, Study } from '@webtune/core';
 import { createStudy } from '@webtune/core';
 import { createStrategy, type StrategyFlags } from './strategies.js';
 import { loadStudyModule, type StudyModule } from './studyModule.js';
@@ -36,6 +36,13 @@ export interface RunOptions {
    * Default true.
    */
   replayStrategy?: boolean;
+  /**
+   * The pruner (`trial.shouldPrune()`). Default: the module's `pruner` export, else none. Given
+   * while the module exports one, it wins, and `onWarning` says so.
+   */
+  pruner?: Pruner;
+  /** Receives what the run should say but is no error. Default: `console.warn`. */
+  onWarning?: (message: string) => void;
   /** Directory the module path is resolved against. Default `process.cwd()`. */
   cwd?: string;
   /**
@@ -66,6 +73,13 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
   const strategy = createStrategy(strategyName, options.strategyOptions ?? {});
   const module = await loadStudyModule(path, options.cwd);
   const budget = options.trials ?? module.trials ?? (strategy.finite ? undefined : DEFAULT_TRIALS);
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  if (options.pruner !== undefined && module.pruner !== undefined) {
+    warn(
+      `the pruner given (${options.pruner.name}) replaces the study module's pruner export (${module.pruner.name})`,
+    );
+  }
+  const pruner = options.pruner ?? module.pruner;
   const study = createStudy({
     space: module.space,
     strategy,
@@ -73,6 +87,7 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     seed: options.seed ?? 0,
     ...(options.storage === undefined ? {} : { storage: options.storage }),
     ...(options.replayStrategy === undefined ? {} : { replayStrategy: options.replayStrategy }),
+    ...(pruner === undefined ? {} : { pruner }),
   });
   try {
     options.onStart?.(study, module, budget, await study.load());
@@ -87,6 +102,13 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     });
   } finally {
     strategy.destroy?.();
+  }
+  if (pruner !== undefined && pruner.name !== 'none' && study.counts.complete > 0) {
+    if (study.trials.every((t) => t.intermediate.length === 0)) {
+      warn(
+        `the ${pruner.name} pruner had nothing to judge: no trial reported an intermediate value (the objective must call trial.report(step, value), then trial.shouldPrune())`,
+      );
+    }
   }
   return study;
 }

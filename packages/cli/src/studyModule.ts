@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Direction, Objective } from '@webtune/core';
+import type { Direction, Objective, Pruner } from '@webtune/core';
 import { createSpace, isSpace, type Space } from '@webtune/space';
 import { CliError, firstLine } from './errors.js';
 
@@ -14,11 +14,14 @@ export interface StudyModule {
   direction: Direction;
   /** The module's default budget, when it exports `trials`. */
   trials?: number;
+  /** The module's pruner, when it exports `pruner` (e.g. `hyperbandPruner()` from @webtune/core). */
+  pruner?: Pruner;
 }
 
 /**
  * Imports an ES module exporting `space` (a Space or its JSON form), `objective(params, trial)`,
- * and optionally `direction` ('minimize' by default) and `trials`; named exports, or the same
+ * and optionally `direction` ('minimize' by default), `trials` and `pruner` (a core `Pruner`:
+ * an object with a name and `shouldPrune()`); named exports, or the same
  * fields on a default-exported object. `path` is resolved against `cwd`.
  */
 export async function loadStudyModule(path: string, cwd = process.cwd()): Promise<StudyModule> {
@@ -61,11 +64,35 @@ export async function loadStudyModule(path: string, cwd = process.cwd()): Promis
   if (trials !== undefined && !(Number.isSafeInteger(trials) && (trials as number) >= 1)) {
     throw new CliError(`study module ${path}: trials (${String(trials)}) must be an integer ≥ 1`);
   }
+  const pruner = get('pruner');
+  if (
+    pruner !== undefined &&
+    (typeof pruner !== 'object' ||
+      pruner === null ||
+      typeof (pruner as Pruner).shouldPrune !== 'function' ||
+      typeof (pruner as Pruner).name !== 'string')
+  ) {
+    throw new CliError(
+      `study module ${path}: pruner (${describe(pruner)}) must be a pruner: an object with a name and a shouldPrune() method, e.g. medianPruner() from @webtune/core`,
+    );
+  }
   return {
     path: abs,
     space,
     objective: objective as Objective,
     direction,
     ...(trials === undefined ? {} : { trials: trials as number }),
+    ...(pruner === undefined ? {} : { pruner: pruner as Pruner }),
   };
+}
+
+/** A short description of an exported value for an error message. */
+function describe(x: unknown): string {
+  if (typeof x === 'function') return `a function${x.name ? ` ${x.name}` : ''}`;
+  if (typeof x === 'string') return JSON.stringify(x);
+  try {
+    return JSON.stringify(x) ?? String(x);
+  } catch {
+    return String(x);
+  }
 }

@@ -578,6 +578,7 @@ class StudyImpl implements Study {
           trial: rec.frozen,
           trials: this.trials,
           direction: this.direction,
+          seed: this.seed,
         });
       },
       setUserAttr: (key: string, value: unknown) => {

@@ -91,6 +91,8 @@ export interface PruneContext {
   readonly trial: FrozenTrial;
   readonly trials: readonly FrozenTrial[];
   readonly direction: Direction;
+  /** The study's seed, for pruners that make a random choice (hyperband's brackets). Default 0. */
+  readonly seed?: number;
 }
 
 export interface Pruner {
