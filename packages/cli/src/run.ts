@@ -88,6 +88,7 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     ...(options.storage === undefined ? {} : { storage: options.storage }),
     ...(options.replayStrategy === undefined ? {} : { replayStrategy: options.replayStrategy }),
     ...(pruner === undefined ? {} : { pruner }),
+    onWarning: warn,
   });
   try {
     options.onStart?.(study, module, budget, await study.load());

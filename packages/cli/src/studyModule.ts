@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,7 +32,10 @@ export async function loadStudyModule(path: string, cwd = process.cwd()): Promis
   try {
     exports = await import(pathToFileURL(abs).href);
   } catch (error) {
-    throw new CliError(`study module ${path} failed to load: ${firstLine(error)}`, {
+    // Whatever the loader said (Node's SyntaxError, or a bundler's parse error under a test
+    // runner), a file that does not parse is reported with V8's line and column.
+    const where = syntaxErrorAt(abs);
+    throw new CliError(`study module ${path} failed to load: ${where ?? firstLine(error)}`, {
       cause: error,
     });
   }
@@ -95,4 +99,25 @@ function describe(x: unknown): string {
   } catch {
     return String(x);
   }
+}
+
+/**
+ * Where V8 finds a syntax error in the file `abs`, as `syntax error at line 3, column 15:
+ * Unexpected token '*' (in: return p.x +* 2;)`; undefined when the file itself parses (the
+ * error is elsewhere: in a module it imports, or an import that names a missing export).
+ * Node 20's `import()` rejects with a SyntaxError that names neither the file nor the place; `node
+ * --check` prints both, from the same parser.
+ */
+function syntaxErrorAt(abs: string): string | undefined {
+  const checked = spawnSync(process.execPath, ['--check', abs], { encoding: 'utf8' });
+  if (checked.status === 0 || typeof checked.stderr !== 'string') return undefined;
+  const lines = checked.stderr.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`${abs}:`));
+  const message = lines.find((l) => l.startsWith('SyntaxError: '));
+  if (at < 0 || message === undefined) return undefined;
+  const line = Number(lines[at]!.slice(abs.length + 1));
+  const source = lines[at + 1] ?? '';
+  const caret = (lines[at + 2] ?? '').indexOf('^');
+  const column = (caret < 0 ? source.length : caret) + 1;
+  return `syntax error at line ${line}, column ${column}: ${message.slice('SyntaxError: '.length)} (in: ${source.trim()})`;
 }

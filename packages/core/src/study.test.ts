@@ -116,14 +116,22 @@ describe('ask / tell', () => {
   });
 
   it('a pruned trial keeps its last intermediate value', async () => {
-    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    const warnings: string[] = [];
+    const study = createStudy({
+      space: spaceJSON,
+      strategy: sampler(),
+      onWarning: (m) => warnings.push(m),
+    });
     const t = (await study.ask())!;
     t.report(0, 3);
     t.report(1, 2);
-    t.report(1, 99); // a repeated step keeps its first value
+    t.report(1, 99); // a repeated step keeps its first value, as in Optuna, which warns too
     expect(study.trials[0]?.intermediate).toEqual([
       { step: 0, value: 3 },
       { step: 1, value: 2 },
+    ]);
+    expect(warnings).toEqual([
+      'trial 0: step 1 was already reported (value 2); the value 99 reported again is ignored',
     ]);
     expect(() => t.report(2, Number.NaN)).toThrow(
       'trial 0: report value (NaN) at step 2 must be a finite number',
@@ -226,7 +234,10 @@ describe('enqueue', () => {
 
 describe('optimize', () => {
   it('fails trials whose objective throws or returns NaN, ±Infinity or a non-number, and goes on', async () => {
-    const configs = [-4, -3, -2, -1, 0, 1, 2, 3].map((v) => ({ x: v, opt: 'adam' }));
+    const configs = [-4, -3, -2, -1, 0, 1, 2, 3, 4, 4.5, -4.5, -4.25, 3.5, 4.25].map((v) => ({
+      x: v,
+      opt: 'adam',
+    }));
     const study = createStudy({ space: spaceJSON, strategy: listOf(configs) });
     const result = await study.optimize((p) => {
       switch (x(p)) {
@@ -240,20 +251,41 @@ describe('optimize', () => {
           return 'zero' as unknown as number;
         case 1:
           throw 'a string';
+        case 4:
+          return 5n as unknown as number;
+        case 4.5:
+          return new Number(5) as number;
+        case -4.5:
+          return undefined as unknown as number;
+        case -4.25:
+          throw { code: 'E_OOM', retry: false };
+        case 3.5:
+          throw { message: 'out of memory' };
+        case 4.25:
+          throw 42;
         default:
           return x(p) ** 2;
       }
     });
-    expect(result).toEqual({ trials: 8, reason: 'exhausted' });
+    expect(result).toEqual({ trials: 14, reason: 'exhausted' });
     expect(study.trials.map((t) => [t.state, t.error ?? t.value])).toEqual([
       ['complete', 16],
       ['failed', 'diverged'],
       ['failed', 'objective returned NaN'],
       ['failed', 'objective returned Infinity'],
-      ['failed', 'objective returned "zero" (expected a number)'],
+      ['failed', 'objective returned "zero" (a string; expected a number)'],
       ['failed', 'a string'],
       ['complete', 4],
       ['complete', 9],
+      ['failed', 'objective returned the bigint 5n; return a number (Number(value))'],
+      [
+        'failed',
+        'objective returned a Number object (5), not a number; return the primitive (value.valueOf())',
+      ],
+      ['failed', 'objective returned undefined (expected a number): a missing return?'],
+      ['failed', '{"code":"E_OOM","retry":false} (thrown: a plain object, not an Error)'],
+      ['failed', 'out of memory'],
+      ['failed', '42 (thrown: a number, not an Error)'],
     ]);
     expect(study.bestTrial?.params).toEqual({ x: 2, opt: 'adam' });
   });

@@ -51,6 +51,8 @@ export interface StudyOptions {
   /** Default `noPruner()`. */
   pruner?: Pruner;
   name?: string;
+  /** Receives warnings (a step reported twice). Default `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 /** Options of {@link Study.optimize}. */
@@ -192,6 +194,7 @@ interface TrialRecord {
 
 function show(x: unknown): string {
   if (typeof x === 'string') return JSON.stringify(x);
+  if (typeof x === 'bigint') return `${x}n`;
   if (typeof x === 'number' || typeof x === 'boolean' || x === undefined || x === null) {
     return String(x);
   }
@@ -213,6 +216,18 @@ function showValue(x: unknown): string {
   } catch {
     return String(x);
   }
+}
+
+/** Why an objective's result `x`, not a number primitive, fails its trial. */
+function notANumber(x: unknown): string {
+  if (typeof x === 'bigint') {
+    return `objective returned the bigint ${x}n; return a number (Number(value))`;
+  }
+  if (x instanceof Number) {
+    return `objective returned a Number object (${x.valueOf()}), not a number; return the primitive (value.valueOf())`;
+  }
+  if (x === undefined) return 'objective returned undefined (expected a number): a missing return?';
+  return `objective returned ${show(x)} (${Array.isArray(x) ? 'an array' : `a ${x === null ? 'null' : typeof x}`}; expected a number)`;
 }
 
 /**
@@ -334,6 +349,10 @@ export function createStudy(options: StudyOptions): Study {
   if (typeof replay !== 'boolean') {
     throw new TypeError(`createStudy: replayStrategy (${show(replay)}) must be a boolean`);
   }
+  const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
+  if (typeof onWarning !== 'function') {
+    throw new TypeError(`createStudy: onWarning (${show(onWarning)}) must be a function`);
+  }
   if (options.name !== undefined && typeof options.name !== 'string') {
     throw new TypeError(`createStudy: name (${show(options.name)}) must be a string`);
   }
@@ -346,6 +365,7 @@ export function createStudy(options: StudyOptions): Study {
     pruner,
     options.name,
     replay,
+    onWarning,
   );
 }
 
@@ -381,6 +401,7 @@ class StudyImpl implements Study {
     readonly pruner: Pruner,
     readonly name: string | undefined,
     readonly replayStrategy: boolean,
+    readonly onWarning: (message: string) => void,
   ) {}
 
   get trials(): FrozenTrial[] {
@@ -566,8 +587,14 @@ class StudyImpl implements Study {
           );
         }
         assertRunning('report');
-        // As in Optuna, a step reported twice keeps its first value.
-        if (rec.frozen.intermediate.some((r) => r.step === step)) return;
+        // As in Optuna, a step reported twice keeps its first value, with a warning.
+        const first = rec.frozen.intermediate.find((r) => r.step === step);
+        if (first !== undefined) {
+          this.onWarning(
+            `trial ${number}: step ${step} was already reported (value ${first.value}); the value ${value} reported again is ignored`,
+          );
+          return;
+        }
         this.#update(rec, {
           intermediate: Object.freeze([...rec.frozen.intermediate, Object.freeze({ step, value })]),
         });
@@ -840,9 +867,7 @@ class StudyImpl implements Study {
         try {
           const value: unknown = await objective(trial.params, trial);
           outcome =
-            typeof value === 'number'
-              ? value
-              : { state: 'failed', error: `objective returned ${show(value)} (expected a number)` };
+            typeof value === 'number' ? value : { state: 'failed', error: notANumber(value) };
         } catch (error) {
           outcome = isTrialPruned(error)
             ? { state: 'pruned' }

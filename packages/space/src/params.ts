@@ -382,6 +382,14 @@ function categoricalParam(name: string, raw: Record<string, unknown>): ParamMode
       );
     }
     if (choices.indexOf(c) < i) throw new SpaceError(name, `duplicate choice ${show(c)}`, c);
+    const twin = choices.slice(0, i).find((d) => String(d) === String(c));
+    if (twin !== undefined) {
+      throw new SpaceError(
+        name,
+        `choices ${show(twin)} and ${show(c)} read the same (${String(c)}) in CSV, the report and on the command line, so results could not tell them apart: make them distinct`,
+        c,
+      );
+    }
   }
   const list = [...choices] as ParamValue[];
   const m = list.length;
