@@ -18,6 +18,9 @@ function isScalar(value: unknown): value is string | number | boolean {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
+/** paramImportances' default number of Monte Carlo samples. */
+const DEFAULT_SAMPLES = 4096;
+
 /** Retried configurations listed by name in {@link formatRetries}; the rest are counted. */
 const MAX_RETRIES_LISTED = 5;
 
@@ -122,6 +125,11 @@ export function formatImportances(found: StudyImportances): string {
   if (found.used < found.complete) {
     notes.push(
       `fitted to ${found.used} of the ${found.complete} complete trials, evenly by number`,
+    );
+  }
+  if (found.samples < DEFAULT_SAMPLES) {
+    notes.push(
+      `${found.samples} Monte Carlo samples to stay within the time budget (±${(1 / Math.sqrt(found.samples)).toFixed(2)})`,
     );
   }
   return `importance: ${ranked}${notes.length ? ` (${notes.join('; ')})` : ''}\n`;
