@@ -11,4 +11,5 @@ export {
   paramImportances,
   thinByNumber,
 } from './importance.js';
+export { type ImportanceBudget, type ImportancePlan, importancePlan } from './plan.js';
 export { type BatchFunction, type SobolGroup, type SobolIndices, sobolIndices } from './sobol.js';

@@ -130,7 +130,7 @@ describe('webtune (the built binary)', { timeout: 60_000 }, () => {
     expect(r.stdout).toBe('');
   });
 
-  it('records a throwing objective as failed trials with the message; the rest complete, best is right', () => {
+  it('records a throwing objective as failed trials with the message, retried once; the rest complete, best is right', () => {
     const path = writeModule(
       'throws.mjs',
       `export const space = { x: { type: 'int', low: 0, high: 9 } };
@@ -145,7 +145,8 @@ describe('webtune (the built binary)', { timeout: 60_000 }, () => {
     expect(r.code).toBe(0);
     const json = readJSON(out);
     const failed = json.trials.filter((t) => t.state === 'failed');
-    expect(failed.map((t) => t.params.x).sort()).toEqual([0, 3, 6, 9]);
+    // Each failed configuration is tried a second time (--retries 1, the default), after the rest.
+    expect(failed.map((t) => t.params.x).sort()).toEqual([0, 0, 3, 3, 6, 6, 9, 9]);
     for (const t of failed) {
       expect(t.error).toBe(`cannot train with x = ${t.params.x}`);
       expect(t.value).toBeNull();
@@ -153,9 +154,11 @@ describe('webtune (the built binary)', { timeout: 60_000 }, () => {
     const complete = json.trials.filter((t) => t.state === 'complete');
     expect(complete).toHaveLength(6);
     expect(json.best).toEqual({ number: 4, params: { x: 4 }, value: (4 - 3.2) ** 2 });
-    expect(r.stdout).toContain('10 trials with exhaustive: 6 complete, 4 failed, 0 pruned');
+    expect(r.stdout).toContain(
+      '14 trials with exhaustive: 6 complete, 8 failed, 0 pruned\nretried 4 failed configurations: trial 0 → 10 failed; trial 3 → 11 failed; trial 6 → 12 failed; trial 9 → 13 failed\n',
+    );
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(11);
+    expect(lines).toHaveLength(15);
     expect(lines[0]).toMatch(/^number,state,value,x/);
   });
 

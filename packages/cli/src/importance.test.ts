@@ -109,7 +109,14 @@ describe('webtune run: importance line', () => {
       { name: 'lr', importance: 0.7, first: 0.69, total: 0.72 },
       { name: 'batch', importance: 0.3, first: 0.29, total: 0.31 },
     ];
-    const clean = { params, measure: 'first', explained: 0.98, fitR2: 0.97, numbers: [] } as const;
+    const clean = {
+      params,
+      measure: 'first',
+      explained: 0.98,
+      fitR2: 0.97,
+      numbers: [],
+      samples: 4096,
+    } as const;
     expect(formatImportances({ ...clean, used: 300, complete: 450 })).toBe(
       'importance: lr 0.70 · batch 0.30 (fitted to 300 of the 450 complete trials, evenly by number)\n',
     );
@@ -127,6 +134,39 @@ describe('webtune run: importance line', () => {
       }),
     ).toBe(
       "importance: lr 0.70 · batch 0.30 (ranked by total index: single parameters explain only 30% of the model's variance, interactions the rest; uncertain: the model predicts a left-out trial with R² 0.20 (1 = exactly, 0 = no better than the mean), so the values may be mostly noise; fitted to 300 of the 301 complete trials, evenly by number)\n",
+    );
+    expect(formatImportances({ ...clean, used: 120, complete: 300, samples: 1024 })).toBe(
+      'importance: lr 0.70 · batch 0.30 (fitted to 120 of the 300 complete trials, evenly by number; 1024 Monte Carlo samples to stay within the time budget (±0.03))\n',
+    );
+  });
+
+  it('is bounded: a 200-parameter study and a 10,000-choice categorical get a one-line reason, not minutes and a gigabyte', async () => {
+    const wide = join(dir, 'wide200.mjs');
+    writeFileSync(
+      wide,
+      `export const space = Object.fromEntries(
+         Array.from({ length: 200 }, (_, i) => ['p' + i, { type: 'float', low: 0, high: 1 }]),
+       );
+       export const objective = (c) => Object.values(c).reduce((a, v, i) => a + (i < 5 ? 10 : 0.1) * v * v, 0);`,
+    );
+    const r = await run(['run', wide, '-s', 'random', '-n', '100']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /\nimportance: skipped: 200 parameters and 100 complete trials would take about \d+ s to rank \(a GP fit and 4096·202 evaluations of its mean\), more than the 5 s allowed; paramImportances from @webtune\/analysis computes it without a limit\n$/,
+    );
+    const huge = join(dir, 'choices10k.mjs');
+    writeFileSync(
+      huge,
+      `export const space = {
+         c: { type: 'categorical', choices: Array.from({ length: 10000 }, (_, i) => 'c' + i) },
+         x: { type: 'float', low: 0, high: 1 },
+       };
+       export const objective = ({ c, x }) => x * x + (Number(c.slice(1)) % 7);`,
+    );
+    const h = await run(['run', huge, '-s', 'random', '-n', '50']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(
+      /\nimportance: skipped: 10001 encoded dimensions \(a 10000-choice categorical, c, one-hot\) would need about 313 MiB at 1024 Monte Carlo samples, more than the 256 MiB allowed\n$/,
     );
   });
 });

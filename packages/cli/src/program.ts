@@ -10,8 +10,9 @@ import { withTrialGuard } from './guard.js';
 import { ISOLATE_GRACE_MS } from './isolate.js';
 import { formatBest, formatImportances, formatTrialLine, oneLine, stateCounts } from './output.js';
 import { type OutputFile, writeOutputs } from './outputs.js';
-import { parseInteger, parsePositive, parseResolution } from './parse.js';
+import { parseFsync, parseInteger, parsePositive, parseResolution } from './parse.js';
 import { checkOutputPaths } from './paths.js';
+import { addPrunerOptions, createPruner, type PrunerFlags } from './pruners.js';
 import { renderReport, studyImportances } from './report.js';
 import { addReportCommand } from './reportCommand.js';
 import { DEFAULT_STRATEGY, runStudyModule } from './run.js';
@@ -31,7 +32,7 @@ export interface CliIO {
   force?: AbortSignal;
 }
 
-interface RunFlags {
+interface RunFlags extends PrunerFlags {
   strategy: string;
   trials?: string;
   seed?: string;
@@ -44,10 +45,12 @@ interface RunFlags {
   /** False with --no-importance. */
   importance: boolean;
   storage?: string;
+  fsync?: string;
   /** False with --no-replay. */
   replay: boolean;
   resolution?: string;
   shuffle?: boolean;
+  retries?: string;
   multivariate?: boolean;
   acquisition?: string;
   kernel?: string;
@@ -70,6 +73,7 @@ function strategyFlags(flags: RunFlags): StrategyFlags {
   const out: StrategyFlags = {};
   if (flags.resolution !== undefined) out.resolution = parseResolution(flags.resolution);
   if (flags.shuffle !== undefined) out.shuffle = flags.shuffle;
+  if (flags.retries !== undefined) out.retries = parseInteger('retries', flags.retries, 0);
   if (flags.multivariate !== undefined) out.multivariate = flags.multivariate;
   if (flags.acquisition !== undefined) out.acquisition = flags.acquisition;
   if (flags.kernel !== undefined) out.kernel = flags.kernel;
@@ -106,7 +110,14 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       { exitCode: 2 },
     );
   }
+  if (flags.fsync !== undefined && flags.storage === undefined) {
+    throw new CliError('--fsync needs --storage: it says when the journal reaches the disk', {
+      exitCode: 2,
+    });
+  }
+  const fsync = flags.fsync === undefined ? undefined : parseFsync(flags.fsync);
   const strategyOptions = strategyFlags(flags);
+  const pruner = createPruner(flags);
   const journal = flags.storage === undefined ? undefined : resolve(io.cwd, flags.storage);
   await checkOutputPaths(
     io.cwd,
@@ -141,6 +152,7 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       ? undefined
       : fileStorage(journal, {
           onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
+          ...(fsync === undefined ? {} : { fsync }),
         });
   try {
     study = await runStudyModule(modulePath, {
@@ -150,13 +162,14 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       concurrency,
       cwd: io.cwd,
       replayStrategy: flags.replay,
+      onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
+      ...(pruner === undefined ? {} : { pruner }),
       ...(storage === undefined ? {} : { storage }),
       ...(trials === undefined ? {} : { trials }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
       ...(io.force === undefined ? {} : { force: io.force }),
       isolate: flags.isolate === true,
-      onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
       onStart: (_study, module, budget, loaded) => {
         resumed = loaded;
         if (journal !== undefined) io.stderr.write(resumeLine(journal, loaded));
@@ -187,7 +200,9 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
         const best = current.bestTrial;
         if (best?.value !== undefined) bestText = String(best.value);
         if (bar) {
-          bar.increment(1, { best: bestText, failed: stateCounts(current.trials).failed });
+          // A finite strategy's retries of failed configurations come on top of its size.
+          if (bar.getProgress() >= 1) bar.setTotal(bar.getTotal() + 1);
+          bar.increment(1, { best: bestText, failed: current.counts.failed });
         } else if (logLines) {
           io.stderr.write(formatTrialLine(trial));
         }
@@ -252,10 +267,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
       outputError: () => {},
     });
 
-  program
+  const run = program
     .command('run')
     .description(
-      'run a study module: an ES module exporting space, objective and optionally direction, trials',
+      'run a study module: an ES module exporting space, objective and optionally direction, trials, pruner',
     )
     .argument('<study-module>', 'path to the module, relative to the current directory')
     .option(
@@ -286,6 +301,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
       'keep the study in this journal (JSON lines, one process at a time); if it holds the study, resume it: same direction and space, trials left running are failed as stale',
     )
     .option(
+      '--fsync <when>',
+      "with --storage: 'always' (default) fsyncs each journal record; a number of ms fsyncs at most that often (faster for trials of milliseconds; a power loss can lose that window's records, a crash of webtune none); 'never' leaves it to the OS",
+    )
+    .option(
       '--no-replay',
       'with --storage: resume without replaying the strategy over the stored trials (one discarded suggestion each: for bayesian and gradient a GP fit each, seconds at ~100 trials, not interruptible); resumes at once, but seeded random streams start over instead of continuing exactly as one uninterrupted run',
     )
@@ -295,6 +314,10 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     )
     .option('--resolution <r>', 'grid: values per numeric parameter, or name=r,name=r')
     .option('--shuffle', 'exhaustive, grid: visit in a seeded random order')
+    .option(
+      '--retries <n>',
+      'exhaustive, grid: run a configuration whose trials all failed (or went stale in a stopped run) again, up to n times, after the others (default 1)',
+    )
     .option('--multivariate', 'tpe: one joint Parzen estimator over all parameters')
     .option('--acquisition <name>', 'bayesian: acquisition function (ei, logEI, pi, ucb)')
     .option('--kernel <name>', 'bayesian, gradient: GP kernel (matern52, rbf)')
@@ -305,6 +328,7 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
       const warn = (m: string) => io.stderr.write(`webtune: warning: ${m}\n`);
       done(await withTrialGuard(warn, () => runCommand(modulePath, flags, io)));
     });
+  addPrunerOptions(run);
 
   addReportCommand(program, io, done);
   addBenchCommand(program, io, done);

@@ -1,6 +1,7 @@
 import {
   type ImportanceReport,
   importanceCaveats,
+  importancePlan,
   importanceReport,
   thinByNumber,
 } from '@webtune/analysis';
@@ -394,12 +395,14 @@ const IMPORTANCE_MAX_TRIALS = 300;
  * `fitR2`, `used` of `complete` trials) plus the numbers of the trials fitted; or why there is none.
  */
 export type StudyImportances =
-  | (ImportanceReport & { numbers: readonly number[] })
+  | (ImportanceReport & { numbers: readonly number[]; samples: number })
   | { skipped: string };
 
 /**
  * `importanceReport` (measure 'auto': by total index when single parameters explain < 0.5) of the
- * complete trials, thinned evenly by number to at most 300 (`thinByNumber`; the fit is O(n³)).
+ * complete trials, thinned evenly by number to at most 300 (`thinByNumber`; the fit is O(n³)),
+ * within `importancePlan`'s default budget (about 5 s and 256 MiB): fewer Monte Carlo samples
+ * (down to 1024) or trials (down to 50) when a wide space needs it, else skipped with the reason.
  * Needs the space and ≥ 2 complete trials; otherwise, or when the analysis refuses the data,
  * `skipped` says why in one sentence. Shared by the report and `webtune run` / `report`.
  */
@@ -412,10 +415,24 @@ export function studyImportances(
     return { skipped: `Needs at least 2 complete trials (this study has ${complete.length}).` };
   }
   if (space === undefined) return { skipped: 'The study JSON holds no space to sample.' };
-  const used = thinByNumber(complete, IMPORTANCE_MAX_TRIALS);
   try {
-    const found = importanceReport(used, space as unknown as SpaceJSON, { measure: 'auto' });
-    return { ...found, complete: complete.length, numbers: used.map((t) => t.number) };
+    // Bounded: a wide space or a huge categorical is ranked with fewer samples or trials, or
+    // skipped with the reason, instead of taking minutes and gigabytes.
+    const plan = importancePlan(space as unknown as SpaceJSON, complete.length, {
+      maxTrials: IMPORTANCE_MAX_TRIALS,
+    });
+    if ('skipped' in plan) return { skipped: plan.skipped };
+    const used = thinByNumber(complete, plan.maxTrials);
+    const found = importanceReport(used, space as unknown as SpaceJSON, {
+      measure: 'auto',
+      samples: plan.samples,
+    });
+    return {
+      ...found,
+      complete: complete.length,
+      numbers: used.map((t) => t.number),
+      samples: plan.samples,
+    };
   } catch (e) {
     return { skipped: `Not computed: ${(e as Error).message}` };
   }

@@ -179,6 +179,71 @@ describe('main', () => {
     expect(readFileSync(html, 'utf8')).toContain('<svg');
   });
 
+  it('refuses numbers Number() would read but a person may not mean: 1e3, 0x10, blanks', async () => {
+    const run = async (...args: string[]) => {
+      const stderr = sink();
+      const code = await main(['run', 'missing.mjs', ...args], {
+        stdout: sink(),
+        stderr,
+        cwd: dir,
+      });
+      return { code, stderr: stderr.text };
+    };
+    for (const [args, message] of [
+      [['--trials', '1e3'], '--trials (1e3) must be an integer ≥ 1 in decimal digits (write 1000)'],
+      [['--trials', '0x10'], '--trials (0x10) must be an integer ≥ 1 in decimal digits (write 16)'],
+      [['--seed', ' 7'], '--seed ( 7) must be an integer ≥ 0 in decimal digits (write 7)'],
+      [
+        ['--concurrency', '2.0'],
+        '--concurrency (2.0) must be an integer ≥ 1 in decimal digits (write 2)',
+      ],
+      [['--trials', '0'], '--trials (0) must be an integer ≥ 1'],
+      [['--timeout', '0x10'], '--timeout (0x10) must be a number > 0'],
+      [['--timeout', 'Infinity'], '--timeout (Infinity) must be a number > 0'],
+    ] as const) {
+      expect(await run(...args)).toEqual({ code: 2, stderr: `webtune: ${message}\n` });
+    }
+  });
+
+  it('a study module with a syntax error is reported with its line and column', async () => {
+    writeFileSync(
+      join(dir, 'syntax.mjs'),
+      `export const space = { x: { type: 'float', low: 0, high: 1 } };
+export function objective({ x }) {
+  return x +* 2;
+}
+`,
+    );
+    const stderr = sink();
+    const code = await main(['run', 'syntax.mjs'], { stdout: sink(), stderr, cwd: dir });
+    expect(code).toBe(1);
+    expect(stderr.text).toBe(
+      "webtune: study module syntax.mjs failed to load: syntax error at line 3, column 13: Unexpected token '*' (in: return x +* 2;)\n",
+    );
+  });
+
+  it('warns when an objective reports a step twice (the second value is ignored, as in Optuna)', async () => {
+    writeFileSync(
+      join(dir, 'twice.mjs'),
+      `export const space = { x: { type: 'float', low: 0, high: 1 } };
+       export function objective({ x }, trial) {
+         trial.report(0, x);
+         trial.report(0, x + 1);
+         return x;
+       }`,
+    );
+    const stderr = sink();
+    const code = await main(['run', 'twice.mjs', '-n', '1', '-q'], {
+      stdout: sink(),
+      stderr,
+      cwd: dir,
+    });
+    expect(code).toBe(0);
+    expect(stderr.text).toMatch(
+      /^webtune: warning: trial 0: step 0 was already reported \(value [0-9.]+\); the value [0-9.]+ reported again is ignored\n$/,
+    );
+  });
+
   it('fails with one line when no trial completes', async () => {
     const path = join(dir, 'allfail.mjs');
     writeFileSync(

@@ -1,4 +1,4 @@
-import type { FrozenTrial, LoadResult, Objective, Storage, Study } from '@webtune/core';
+import type { FrozenTrial, LoadResult, Objective, Pruner, Storage, Study } from '@webtune/core';
 import { createStudy } from '@webtune/core';
 import { errorMessage } from './errors.js';
 import { createTrialGuard } from './guard.js';
@@ -39,6 +39,11 @@ export interface RunOptions {
    * Default true.
    */
   replayStrategy?: boolean;
+  /**
+   * The pruner (`trial.shouldPrune()`). Default: the module's `pruner` export, else none. Given
+   * while the module exports one, it wins, and `onWarning` says so.
+   */
+  pruner?: Pruner;
   /** Directory the module path is resolved against. Default `process.cwd()`. */
   cwd?: string;
   /**
@@ -65,8 +70,9 @@ export interface RunOptions {
    */
   force?: AbortSignal;
   /**
-   * Receives warnings: an error an objective raised after its trial had finished, or outside any
-   * trial. Default `console.warn`.
+   * Receives what the run should say but is no error: a replaced pruner, a pruner with nothing to
+   * judge, an error an objective raised after its trial had finished or outside any trial.
+   * Default `console.warn`.
    */
   onWarning?: (message: string) => void;
 }
@@ -89,6 +95,13 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
   const strategy = createStrategy(strategyName, options.strategyOptions ?? {});
   const module = await loadStudyModule(path, options.cwd);
   const budget = options.trials ?? module.trials ?? (strategy.finite ? undefined : DEFAULT_TRIALS);
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  if (options.pruner !== undefined && module.pruner !== undefined) {
+    warn(
+      `the pruner given (${options.pruner.name}) replaces the study module's pruner export (${module.pruner.name})`,
+    );
+  }
+  const pruner = options.pruner ?? module.pruner;
   const study = createStudy({
     space: module.space,
     strategy,
@@ -96,10 +109,11 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     seed: options.seed ?? 0,
     ...(options.storage === undefined ? {} : { storage: options.storage }),
     ...(options.replayStrategy === undefined ? {} : { replayStrategy: options.replayStrategy }),
+    ...(pruner === undefined ? {} : { pruner }),
+    onWarning: warn,
   });
   // Errors an objective raises outside its promise, and promises that can never settle, fail
   // their trial instead of ending the process (guard.ts).
-  const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const guard = createTrialGuard(warn);
   const isolated = options.isolate
     ? isolatedObjective(module.path, {
@@ -131,6 +145,13 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     guard.close();
     strategy.destroy?.();
     await isolated?.destroy();
+  }
+  if (pruner !== undefined && pruner.name !== 'none' && study.counts.complete > 0) {
+    if (study.trials.every((t) => t.intermediate.length === 0)) {
+      warn(
+        `the ${pruner.name} pruner had nothing to judge: no trial reported an intermediate value (the objective must call trial.report(step, value), then trial.shouldPrune())`,
+      );
+    }
   }
   return study;
 }

@@ -97,6 +97,62 @@ describe('webtune run --storage', () => {
     expect(readFileSync(join(dir, 'c.jsonl'), 'utf8').split('\n')).toHaveLength(4); // study, create, update, ''
   });
 
+  it('a resumed grid retries the configuration a stopped run left running, and says so', async () => {
+    writeFileSync(
+      join(dir, 'grid64.mjs'),
+      `export const space = {
+         a: { type: 'categorical', choices: [1, 2, 3, 4] },
+         b: { type: 'categorical', choices: [1, 2, 3, 4] },
+         c: { type: 'categorical', choices: [1, 2, 3, 4] },
+       };
+       export const objective = ({ a, b, c }) => a * 16 + b * 4 + c;`,
+    );
+    // What a run killed during trial 40 leaves: 40 complete, trial 40 'running'.
+    const { createStudy } = await import('@webtune/core');
+    const { fileStorage } = await import('@webtune/core/node');
+    const { grid } = await import('@webtune/strategies');
+    const { space } = await import(join(dir, 'grid64.mjs'));
+    const storage = fileStorage(join(dir, 'g.jsonl'));
+    const killed = createStudy({ space, strategy: grid(), storage });
+    await killed.optimize(({ a, b, c }) => (a as number) * 16 + (b as number) * 4 + (c as number), {
+      trials: 40,
+    });
+    const left = (await killed.ask())!;
+    await storage.close();
+
+    const r = await run(['run', 'grid64.mjs', '-s', 'grid', '--storage', 'g.jsonl', '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      '65 trials with grid: 64 complete, 1 failed, 0 pruned',
+      `retried 1 failed configuration: trial ${left.number} (stale) → 64 complete`,
+    ]);
+    const none = await run(['run', 'grid64.mjs', '-s', 'grid', '--retries', '0', '-o', 'g0.json']);
+    expect(none.code).toBe(0);
+    expect(await run(['run', 'grid64.mjs', '--retries', '1', '-n', '1'])).toMatchObject({
+      code: 2,
+      stderr: 'webtune: --retries does not apply to --strategy sobol\n',
+    });
+  });
+
+  it('--fsync <ms> batches the journal fsyncs; the journal resumes as usual; bad values are refused', async () => {
+    const random = (...more: string[]) =>
+      run(['run', 'quad.mjs', '-s', 'random', '-q', '--storage', 'f.jsonl', ...more]);
+    expect((await random('-n', '5', '--fsync', '50')).code).toBe(0);
+    const again = await random('-n', '2', '--fsync', 'never');
+    expect(again).toMatchObject({
+      code: 0,
+      stderr: `resumed 5 trials from ${join(dir, 'f.jsonl')} (5 complete)\n`,
+    });
+    expect(await random('-n', '1', '--fsync', '5x')).toMatchObject({
+      code: 2,
+      stderr: 'webtune: --fsync (5x) must be always, never or a number of milliseconds > 0\n',
+    });
+    expect(await run(['run', 'quad.mjs', '-n', '1', '--fsync', 'always'])).toMatchObject({
+      code: 2,
+      stderr: 'webtune: --fsync needs --storage: it says when the journal reaches the disk\n',
+    });
+  });
+
   it('says in --help that -n counts new trials, as Optuna does', async () => {
     const help = (await run(['run', '--help'])).stdout.replace(/\s+/g, ' ');
     expect(help).toContain(

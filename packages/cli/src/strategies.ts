@@ -16,6 +16,7 @@ import { CliError } from './errors.js';
 export interface StrategyFlags {
   resolution?: number | Record<string, number>;
   shuffle?: boolean;
+  retries?: number;
   multivariate?: boolean;
   acquisition?: string;
   kernel?: string;
@@ -42,10 +43,14 @@ function defined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], u
 
 /** name → factory. Adding a strategy to the command is one entry here. */
 export const STRATEGIES: Readonly<Record<string, StrategyEntry>> = {
-  exhaustive: { create: (f) => exhaustive(defined({ shuffle: f.shuffle })), flags: ['shuffle'] },
+  exhaustive: {
+    create: (f) => exhaustive(defined({ shuffle: f.shuffle, retries: f.retries })),
+    flags: ['shuffle', 'retries'],
+  },
   grid: {
-    create: (f) => grid(defined({ resolution: f.resolution, shuffle: f.shuffle })),
-    flags: ['resolution', 'shuffle'],
+    create: (f) =>
+      grid(defined({ resolution: f.resolution, shuffle: f.shuffle, retries: f.retries })),
+    flags: ['resolution', 'shuffle', 'retries'],
   },
   random: { create: () => random(), flags: [] },
   sobol: { create: () => sobol(), flags: [] },

@@ -14,12 +14,36 @@ export function isTrialPruned(e: unknown): boolean {
   return e instanceof TrialPruned || (e instanceof Error && e.name === 'TrialPruned');
 }
 
-/** The message of a thrown value: `error.message` for errors, `String(value)` otherwise. */
+/**
+ * The message of a thrown value: `error.message` for errors (its name when empty); a thrown
+ * string itself; an object's string `message`; otherwise the value, saying it is no Error
+ * (`{"code":3} (thrown: a plain object, not an Error)`), so `[object Object]` never stands for it.
+ */
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message || e.name;
+  if (typeof e === 'string') return e;
   try {
-    return String(e);
+    if (typeof e === 'object' && e !== null) {
+      const { message } = e as { message?: unknown };
+      if (typeof message === 'string' && message !== '') return message;
+      const proto = Object.getPrototypeOf(e);
+      const kind =
+        proto === Object.prototype || proto === null
+          ? 'a plain object'
+          : Array.isArray(e)
+            ? 'an array'
+            : `a ${proto?.constructor?.name ?? 'object'}`;
+      let text: string;
+      try {
+        text = JSON.stringify(e) ?? String(e);
+      } catch {
+        text = String(e);
+      }
+      return `${text.length > 200 ? `${text.slice(0, 200)}…` : text} (thrown: ${kind}, not an Error)`;
+    }
+    const text = typeof e === 'bigint' ? `${e}n` : String(e);
+    return `${text} (thrown: ${e === null ? 'null' : `a ${typeof e}`}, not an Error)`;
   } catch {
-    return 'unknown error';
+    return 'unknown error (thrown: a value that cannot be shown, not an Error)';
   }
 }

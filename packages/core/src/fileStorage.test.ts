@@ -12,11 +12,22 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, SpaceJSON } from '@webtune/space';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fileStorage } from './fileStorage.js';
 import { createRng } from './rng.js';
 import { createStudy, STALE_TRIAL_ERROR, type StudyOptions } from './study.js';
 import type { FrozenTrial, Strategy, StudyMeta } from './types.js';
+
+/** Counts the journal's fdatasync calls (passing them on). */
+const datasyncs = vi.hoisted(() => vi.fn());
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const fdatasync = (...args: Parameters<typeof fs.fdatasync>) => {
+    datasyncs();
+    return fs.fdatasync(...args);
+  };
+  return { ...fs, default: { ...fs, fdatasync }, fdatasync };
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'webtune-journal-'));
 let files = 0;
@@ -285,9 +296,59 @@ describe('fileStorage', () => {
       `fileStorage: ${path}: no trial 1 to update`,
     );
     expect(() => fileStorage('')).toThrow('fileStorage: path ("") must be a non-empty string');
-    expect(() => fileStorage(path, { fsync: 'yes' as never })).toThrow(
-      'fileStorage: fsync ("yes") must be a boolean',
-    );
+    for (const bad of ['yes', { everyMs: 0 }, { everyMs: Number.NaN }, null]) {
+      expect(() => fileStorage(path, { fsync: bad as never })).toThrow(
+        `fileStorage: fsync (${JSON.stringify(bad)}) must be 'always' (or true), 'never' (or false) or { everyMs } with everyMs a number > 0`,
+      );
+    }
+  });
+
+  it("fsync: 'always' syncs each record, { everyMs } at most once per window and on close(), 'never' not at all", async () => {
+    const spy = datasyncs;
+    try {
+      const synced: Record<string, number> = {};
+      for (const [name, fsync] of [
+        ['always', 'always'],
+        ['everyMs', { everyMs: 60_000 }],
+        ['never', 'never'],
+      ] as const) {
+        spy.mockClear();
+        const path = fresh();
+        const storage = fileStorage(path, { fsync });
+        const s = createStudy({ space, strategy: sampler(), storage });
+        await s.optimize((p) => x(p), { trials: 5 });
+        // Every write is with the OS once it resolves, synced or not: another reader sees it.
+        expect(lines(path)).toHaveLength(1 + 2 * 5);
+        synced[name] = spy.mock.calls.length;
+        await storage.close();
+        synced[`${name} after close`] = spy.mock.calls.length;
+      }
+      expect(synced).toEqual({
+        always: 11,
+        'always after close': 11,
+        everyMs: 0,
+        'everyMs after close': 1,
+        never: 0,
+        'never after close': 0,
+      });
+    } finally {
+      spy.mockClear();
+    }
+  });
+
+  it('fsync: { everyMs } syncs what was written once the window has passed', async () => {
+    const spy = datasyncs;
+    try {
+      const storage = fileStorage(fresh(), { fsync: { everyMs: 20 } });
+      const s = createStudy({ space, strategy: sampler(), storage });
+      await s.optimize((p) => x(p), { trials: 3 });
+      expect(spy).not.toHaveBeenCalled();
+      await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(1));
+      await storage.close();
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockClear();
+    }
   });
 
   it('fsync: true (the default) writes the same journal', async () => {

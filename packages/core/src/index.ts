@@ -14,6 +14,8 @@ export type {
 } from '@webtune/space';
 export { TrialPruned } from './errors.js';
 export {
+  type HyperbandPrunerOptions,
+  hyperbandPruner,
   medianPruner,
   noPruner,
   type PercentilePrunerOptions,

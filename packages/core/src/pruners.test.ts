@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { TrialPruned } from './errors.js';
 import {
+  crc32,
+  hyperbandPruner,
   medianPruner,
   noPruner,
   percentile,
@@ -7,6 +11,7 @@ import {
   successiveHalvingPruner,
   thresholdPruner,
 } from './pruners.js';
+import { createStudy } from './study.js';
 import type { Direction, FrozenTrial, Pruner, TrialState } from './types.js';
 
 let next = 0;
@@ -214,6 +219,145 @@ describe('successiveHalvingPruner (ASHA)', () => {
     ).toBe(false);
     expect(() => successiveHalvingPruner({ reductionFactor: 1 })).toThrow(
       'successiveHalvingPruner: reductionFactor (1) must be an integer >= 2',
+    );
+  });
+});
+
+describe('hyperbandPruner (Optuna semantics)', () => {
+  /** A trial numbered `number` reporting `values` at steps 0, 1, … */
+  const numbered = (number: number, state: TrialState, values: number[]): FrozenTrial => ({
+    ...trial(state, values),
+    number,
+  });
+  /** Optuna's bracket of trial `n`: crc32("<seed>_<n>") mod Σ budgets, walked through the budgets. */
+  const bracketOf = (n: number, budgets: number[], seed = 0) => {
+    let h = crc32(`${seed}_${n}`) % budgets.reduce((a, b) => a + b, 0);
+    for (const [id, b] of budgets.entries()) {
+      h -= b;
+      if (h < 0) return id;
+    }
+    throw new Error('unreachable');
+  };
+  // R = 27, η = 3: ⌊log₃ 27⌋ + 1 = 4 brackets with budgets ⌈4·3^s/(s+1)⌉ for s = 3, 2, 1, 0.
+  const budgets = [27, 12, 6, 4];
+  const inBracket = (id: number, count: number, seed = 0) => {
+    const out: number[] = [];
+    for (let n = 0; out.length < count; n++) if (bracketOf(n, budgets, seed) === id) out.push(n);
+    return out;
+  };
+
+  it('hashes with zlib’s CRC-32, as Python’s binascii.crc32', () => {
+    expect(crc32('0_1')).toBe(3084352803);
+    expect(crc32('optuna_7')).toBe(913463438);
+    expect(crc32('é')).toBe(235179326);
+  });
+
+  it("judges a trial of bracket 0 from step 1, against its own bracket's trials only", () => {
+    const p = hyperbandPruner({ minResource: 1, maxResource: 27, reductionFactor: 3 });
+    const [a, b, c, e, f, d] = inBracket(0, 6);
+    // Trials of the other brackets did far better at step 1: they must not count.
+    const others = [1, 2, 3].flatMap((id) =>
+      inBracket(id, 3).map((n) => numbered(n, 'complete', [0, 0])),
+    );
+    const own = [numbered(a!, 'complete', [9, 5]), numbered(b!, 'complete', [9, 6])];
+    const mine = (v: number) => numbered(d!, 'running', [9, v]);
+    const ctx = (t: FrozenTrial, extra: FrozenTrial[] = []) => ({
+      trial: t,
+      trials: [...others, ...own, ...extra, t],
+      direction: 'minimize' as const,
+    });
+    // Own bracket at step 1: 5, 6 and this trial: the best ⌊3/3⌋ = 1 goes on.
+    expect(p.shouldPrune(ctx(mine(4.5)))).toBe(false);
+    expect(p.shouldPrune(ctx(mine(5.5)))).toBe(true);
+    // Three more behind it: of 6 values, the best ⌊6/3⌋ = 2 go on.
+    const behind = [c!, e!, f!].map((n, i) => numbered(n, 'complete', [9, 7 + i]));
+    expect(p.shouldPrune(ctx(mine(5.5), behind))).toBe(false);
+  });
+
+  it('a trial of the last bracket is not judged before step minResource·η³ = 27', () => {
+    const p = hyperbandPruner({ maxResource: 27 });
+    const [n] = inBracket(3, 1);
+    const done = inBracket(3, 4)
+      .slice(1)
+      .map((k) => numbered(k, 'complete', Array(30).fill(0)));
+    const worst = (steps: number) => numbered(n!, 'running', Array(steps).fill(100));
+    const ask3 = (t: FrozenTrial) =>
+      p.shouldPrune({ trial: t, trials: [...done, t], direction: 'minimize' });
+    expect(ask3(worst(27))).toBe(false); // last step 26
+    expect(ask3(worst(28))).toBe(true); // step 27 reached: the rung
+  });
+
+  it("maxResource 'auto': no pruning until a trial completes, then R = its last step + 1", () => {
+    const p = hyperbandPruner({ reductionFactor: 3 });
+    const running = numbered(0, 'running', [100, 100]);
+    const rivals = [1, 2, 3, 4, 5, 6].map((n) => numbered(n, 'running', [0, 0]));
+    const at = (trials: FrozenTrial[]) =>
+      p.shouldPrune({ trial: running, trials: [...trials, running], direction: 'minimize' });
+    expect(at(rivals)).toBe(false);
+    // R = 9 → 3 brackets, budgets 9, 5, 3: the trial's bracket decides where it is judged.
+    const finished = numbered(99, 'complete', Array(9).fill(0));
+    const id = bracketOf(0, [9, 5, 3]);
+    const mates = [...Array(60).keys()]
+      .map((k) => k + 1)
+      .filter((k) => bracketOf(k, [9, 5, 3]) === id)
+      .slice(0, 3)
+      .map((k) => numbered(k, 'running', [0, 0]));
+    expect(at([finished, ...mates])).toBe(id === 0);
+  });
+
+  it('spreads trials over the brackets in proportion to their budgets', () => {
+    const counts = [0, 0, 0, 0];
+    for (let n = 0; n < 4900; n++) counts[bracketOf(n, budgets)]!++;
+    expect(counts.map((c) => Math.round(c / 100))).toEqual([27, 12, 6, 4]);
+  });
+
+  it('prunes 100 trials at the steps Optuna 3.1 does (fixtures/hyperband-optuna31.py)', async () => {
+    const fixture = JSON.parse(
+      readFileSync(new URL('./fixtures/hyperband-optuna31.json', import.meta.url), 'utf8'),
+    ) as { steps: number; prunedAt: Record<'auto' | 'fixed', (number | null)[]> };
+    const curve = (k: number, s: number) =>
+      ((k * 7919) % 97) / 97 + 1 / (s + 1) + ((k * 31 + s * 17) % 13) / 100;
+    for (const [name, pruner] of [
+      ['auto', hyperbandPruner({ minResource: 1, reductionFactor: 3 })],
+      ['fixed', hyperbandPruner({ minResource: 2, maxResource: 24, reductionFactor: 2 })],
+    ] as const) {
+      const study = createStudy({
+        space: { x: { type: 'float', low: 0, high: 1 } },
+        strategy: { name: 'fixed', suggest: async ({ count }) => Array(count).fill({ x: 0 }) },
+        seed: 0,
+        pruner,
+      });
+      const prunedAt: (number | null)[] = [];
+      await study.optimize(
+        (_, t) => {
+          for (let s = 0; s < fixture.steps; s++) {
+            t.report(s, curve(t.number, s));
+            if (t.shouldPrune()) {
+              prunedAt.push(s);
+              throw new TrialPruned();
+            }
+          }
+          prunedAt.push(null);
+          return curve(t.number, fixture.steps - 1);
+        },
+        { trials: fixture.prunedAt[name].length },
+      );
+      expect(prunedAt, name).toEqual(fixture.prunedAt[name]);
+    }
+  });
+
+  it('validates its options, naming them', () => {
+    expect(() => hyperbandPruner({ reductionFactor: 1 })).toThrow(
+      'hyperbandPruner: reductionFactor (1) must be an integer >= 2',
+    );
+    expect(() => hyperbandPruner({ minResource: 0 })).toThrow(
+      'hyperbandPruner: minResource (0) must be an integer >= 1',
+    );
+    expect(() => hyperbandPruner({ minResource: 5, maxResource: 4 })).toThrow(
+      'hyperbandPruner: maxResource (4) must be >= minResource (5)',
+    );
+    expect(() => hyperbandPruner({ maxResource: 'big' as never })).toThrow(
+      'hyperbandPruner: maxResource (big) must be an integer >= 1',
     );
   });
 });

@@ -227,3 +227,110 @@ export function successiveHalvingPruner(options: SuccessiveHalvingPrunerOptions 
     },
   };
 }
+
+/** Options of {@link hyperbandPruner}. */
+export interface HyperbandPrunerOptions {
+  /** Steps before a bracket's first rung (Optuna's min_resource). Default 1. */
+  minResource?: number;
+  /**
+   * The step count of a full trial (Optuna's max_resource). Default 'auto': the last step of the
+   * longest completed trial + 1, and no pruning until a trial has completed.
+   */
+  maxResource?: number | 'auto';
+  /** η of every bracket's successive halving. Default 3. */
+  reductionFactor?: number;
+  /** As {@link SuccessiveHalvingPrunerOptions.bootstrapCount}. Default 0. */
+  bootstrapCount?: number;
+}
+
+/** CRC-32 (IEEE, as zlib and Python's binascii.crc32) of a string's UTF-8 bytes. */
+export function crc32(text: string): number {
+  let crc = 0xffffffff;
+  for (const byte of new TextEncoder().encode(text)) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/**
+ * Optuna's HyperbandPruner: several {@link successiveHalvingPruner} brackets that differ in how
+ * early they start pruning. With R = maxResource / minResource and η = reductionFactor there are
+ * ⌊log_η R⌋ + 1 brackets; bracket s prunes from step minResource·η^s on (its
+ * minEarlyStoppingRate is s), so bracket 0 stops trials earliest and the last barely prunes.
+ * Each trial belongs to one bracket, chosen by a hash of the study's seed and the trial's number
+ * (crc32 of `${seed}_${number}`, as Optuna hashes `${study_name}_${number}`), with bracket s
+ * taking a share ⌈B·η^(B−1−s)/(B−s)⌉ of the trials for B brackets; and a bracket compares a
+ * trial only with the trials of the same bracket. The brackets are set up once, when the first
+ * trial asks after maxResource is known (at once when it is given).
+ */
+export function hyperbandPruner(options: HyperbandPrunerOptions = {}): Pruner {
+  const label = 'hyperbandPruner';
+  const minResource = checkCount(label, 'minResource', options.minResource ?? 1, 1);
+  const auto = options.maxResource === undefined || options.maxResource === 'auto';
+  const fixedMax = auto ? 0 : checkCount(label, 'maxResource', options.maxResource, 1);
+  if (!auto && fixedMax < minResource) {
+    throw new RangeError(
+      `${label}: maxResource (${fixedMax}) must be >= minResource (${minResource})`,
+    );
+  }
+  const eta = checkCount(label, 'reductionFactor', options.reductionFactor ?? 3, 2);
+  const bootstrapCount = checkCount(label, 'bootstrapCount', options.bootstrapCount ?? 0, 0);
+  let brackets: { pruner: Pruner; budget: number }[] | undefined;
+  let total = 0;
+  const setUp = (maxResource: number) => {
+    const count = Math.floor(Math.log(maxResource / minResource) / Math.log(eta)) + 1;
+    brackets = Array.from({ length: count }, (_, id) => {
+      const s = count - 1 - id;
+      const budget = Math.ceil((count * eta ** s) / (s + 1));
+      total += budget;
+      const pruner = successiveHalvingPruner({
+        minResource,
+        reductionFactor: eta,
+        minEarlyStoppingRate: id,
+        bootstrapCount,
+      });
+      return { pruner, budget };
+    });
+  };
+  if (!auto) setUp(fixedMax);
+  /** Bracket by trial number, for `cachedSeed`. */
+  const cache = new Map<number, number>();
+  let cachedSeed: number | undefined;
+  const bracketOf = (seed: number, number: number): number => {
+    if (seed !== cachedSeed) {
+      cache.clear();
+      cachedSeed = seed;
+    }
+    const known = cache.get(number);
+    if (known !== undefined) return known;
+    const id = pick(crc32(`${seed}_${number}`) % total);
+    cache.set(number, id);
+    return id;
+  };
+  const pick = (hash: number): number => {
+    let n = hash;
+    for (const [id, { budget }] of brackets!.entries()) {
+      n -= budget;
+      if (n < 0) return id;
+    }
+    return brackets!.length - 1;
+  };
+  return {
+    name: 'hyperband',
+    shouldPrune({ trial, trials, direction, seed = 0 }) {
+      if (brackets === undefined) {
+        let last = -1;
+        for (const t of trials) {
+          if (t.state !== 'complete') continue;
+          for (const r of t.intermediate) last = Math.max(last, r.step);
+        }
+        if (last < 0) return false;
+        setUp(Math.max(last + 1, minResource));
+      }
+      const id = bracketOf(seed, trial.number);
+      const own = trials.filter((t) => bracketOf(seed, t.number) === id);
+      return brackets![id]!.pruner.shouldPrune({ trial, trials: own, direction, seed });
+    },
+  };
+}

@@ -116,14 +116,22 @@ describe('ask / tell', () => {
   });
 
   it('a pruned trial keeps its last intermediate value', async () => {
-    const study = createStudy({ space: spaceJSON, strategy: sampler() });
+    const warnings: string[] = [];
+    const study = createStudy({
+      space: spaceJSON,
+      strategy: sampler(),
+      onWarning: (m) => warnings.push(m),
+    });
     const t = (await study.ask())!;
     t.report(0, 3);
     t.report(1, 2);
-    t.report(1, 99); // a repeated step keeps its first value
+    t.report(1, 99); // a repeated step keeps its first value, as in Optuna, which warns too
     expect(study.trials[0]?.intermediate).toEqual([
       { step: 0, value: 3 },
       { step: 1, value: 2 },
+    ]);
+    expect(warnings).toEqual([
+      'trial 0: step 1 was already reported (value 2); the value 99 reported again is ignored',
     ]);
     expect(() => t.report(2, Number.NaN)).toThrow(
       'trial 0: report value (NaN) at step 2 must be a finite number',
@@ -145,6 +153,33 @@ describe('ask / tell', () => {
     expect(log.map((c) => c.trials.map((t) => t.state))).toEqual([[], ['running']]);
     expect(log[1]).toMatchObject({ count: 1, seed: 9, direction: 'minimize' });
     expect(log[1]?.space).toBe(study.space);
+  });
+
+  it('the strategy gets the trials in place as `history`, and `trials` as a snapshot built only when read', async () => {
+    const seen: { history: string[]; trials?: string[] }[] = [];
+    let readTrials = false;
+    const strategy: Strategy = {
+      name: 'history-reader',
+      async suggest(context) {
+        const h = context.history!;
+        const history = Array.from({ length: h.length }, (_, i) => h.at(i).state);
+        seen.push(
+          readTrials ? { history, trials: context.trials.map((t) => t.state) } : { history },
+        );
+        return [context.space.sample(createRng(0).fork(h.length))];
+      },
+    };
+    const study = createStudy({ space: spaceJSON, strategy });
+    const a = (await study.ask())!;
+    await study.ask();
+    await study.tell(a, 1);
+    readTrials = true;
+    await study.ask();
+    expect(seen).toEqual([
+      { history: [] },
+      { history: ['running'] },
+      { history: ['complete', 'running'], trials: ['complete', 'running'] },
+    ]);
   });
 
   it('ask returns undefined once the strategy is exhausted', async () => {
@@ -199,7 +234,10 @@ describe('enqueue', () => {
 
 describe('optimize', () => {
   it('fails trials whose objective throws or returns NaN, ±Infinity or a non-number, and goes on', async () => {
-    const configs = [-4, -3, -2, -1, 0, 1, 2, 3].map((v) => ({ x: v, opt: 'adam' }));
+    const configs = [-4, -3, -2, -1, 0, 1, 2, 3, 4, 4.5, -4.5, -4.25, 3.5, 4.25].map((v) => ({
+      x: v,
+      opt: 'adam',
+    }));
     const study = createStudy({ space: spaceJSON, strategy: listOf(configs) });
     const result = await study.optimize((p) => {
       switch (x(p)) {
@@ -213,20 +251,41 @@ describe('optimize', () => {
           return 'zero' as unknown as number;
         case 1:
           throw 'a string';
+        case 4:
+          return 5n as unknown as number;
+        case 4.5:
+          return new Number(5) as number;
+        case -4.5:
+          return undefined as unknown as number;
+        case -4.25:
+          throw { code: 'E_OOM', retry: false };
+        case 3.5:
+          throw { message: 'out of memory' };
+        case 4.25:
+          throw 42;
         default:
           return x(p) ** 2;
       }
     });
-    expect(result).toEqual({ trials: 8, reason: 'exhausted' });
+    expect(result).toEqual({ trials: 14, reason: 'exhausted' });
     expect(study.trials.map((t) => [t.state, t.error ?? t.value])).toEqual([
       ['complete', 16],
       ['failed', 'diverged'],
       ['failed', 'objective returned NaN'],
       ['failed', 'objective returned Infinity'],
-      ['failed', 'objective returned "zero" (expected a number)'],
+      ['failed', 'objective returned "zero" (a string; expected a number)'],
       ['failed', 'a string'],
       ['complete', 4],
       ['complete', 9],
+      ['failed', 'objective returned the bigint 5n; return a number (Number(value))'],
+      [
+        'failed',
+        'objective returned a Number object (5), not a number; return the primitive (value.valueOf())',
+      ],
+      ['failed', 'objective returned undefined (expected a number): a missing return?'],
+      ['failed', '{"code":"E_OOM","retry":false} (thrown: a plain object, not an Error)'],
+      ['failed', 'out of memory'],
+      ['failed', '42 (thrown: a number, not an Error)'],
     ]);
     expect(study.bestTrial?.params).toEqual({ x: 2, opt: 'adam' });
   });
@@ -268,6 +327,44 @@ describe('optimize', () => {
     );
     expect(r).toEqual({ trials: 5, reason: 'exhausted' });
     expect(study.trials.map((t) => t.value)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('a finite strategy with nothing to suggest while trials run is asked again once they finish', async () => {
+    // Suggests a configuration again if its trial failed: nothing while its only trial runs.
+    const configs = [0, 1, 2].map((x) => ({ x, opt: 'adam' }));
+    const tries = new Map<number, number>();
+    const strategy: Strategy = {
+      name: 'retry-once',
+      finite: true,
+      async suggest({ trials, count }) {
+        const busy = new Set(trials.map((t) => t.params.x));
+        const failedOnce = trials.filter(
+          (t) =>
+            t.state === 'failed' && trials.filter((u) => u.params.x === t.params.x).length === 1,
+        );
+        return [...configs.filter((c) => !busy.has(c.x)), ...failedOnce.map((t) => t.params)].slice(
+          0,
+          count,
+        );
+      },
+    };
+    const study = createStudy({ space: spaceJSON, strategy });
+    const { reason } = await study.optimize(
+      (c) => {
+        const n = (tries.get(c.x as number) ?? 0) + 1;
+        tries.set(c.x as number, n);
+        if (c.x === 2 && n === 1) throw new Error('flaky');
+        return c.x as number;
+      },
+      { concurrency: 3 },
+    );
+    expect(reason).toBe('exhausted');
+    expect(study.trials.map((t) => `${t.params.x} ${t.state}`)).toEqual([
+      '0 complete',
+      '1 complete',
+      '2 failed',
+      '2 complete',
+    ]);
   });
 
   it('refuses to run forever', async () => {
@@ -613,6 +710,39 @@ describe('best trial, JSON and CSV', () => {
       expect(study.bestTrial?.number).toBe(direction === 'minimize' ? 1 : 2);
       expect(study.bestValue).toBe(direction === 'minimize' ? 1 : 5);
       expect(study.direction).toBe(direction);
+    }
+  });
+
+  it('counts and bestTrial are kept as trials change, and agree with the trials', async () => {
+    for (const direction of ['minimize', 'maximize'] as const) {
+      const storage = memoryStorage();
+      const first = createStudy({ space: spaceJSON, strategy: sampler(), direction, storage });
+      for (const v of [4, 2, 6]) await first.tell((await first.ask())!, v);
+      await first.ask(); // left running: stale on resume
+      const study = createStudy({ space: spaceJSON, strategy: sampler(), direction, storage });
+      await study.load();
+      const expected = () => {
+        const counts = { running: 0, complete: 0, failed: 0, pruned: 0 };
+        for (const t of study.trials) counts[t.state]++;
+        const complete = study.trials.filter((t) => t.state === 'complete');
+        const values = complete.map((t) => t.value!);
+        const v = direction === 'minimize' ? Math.min(...values) : Math.max(...values);
+        return { counts, best: complete.find((t) => t.value === v) };
+      };
+      expect(study.counts).toEqual(expected().counts);
+      expect(study.bestTrial).toBe(expected().best);
+      const outcomes = [2, Number.NaN, 6, { state: 'pruned' as const }, 1, 7];
+      const running = [];
+      for (const o of outcomes) running.push([(await study.ask())!, o] as const);
+      expect(study.counts).toEqual(expected().counts);
+      for (const [t, o] of running) {
+        t.setUserAttr('tag', t.number);
+        await study.tell(t, o);
+        expect(study.counts).toEqual(expected().counts);
+        expect(study.bestTrial).toBe(expected().best);
+      }
+      expect(study.counts).toEqual({ running: 0, complete: 7, failed: 2, pruned: 1 });
+      expect(study.bestValue).toBe(direction === 'minimize' ? 1 : 7);
     }
   });
 

@@ -18,7 +18,9 @@ import type {
   Storage,
   Strategy,
   StudyMeta,
+  SuggestContext,
   Trial,
+  TrialHistory,
   TrialState,
 } from './types.js';
 
@@ -49,6 +51,8 @@ export interface StudyOptions {
   /** Default `noPruner()`. */
   pruner?: Pruner;
   name?: string;
+  /** Receives warnings (a step reported twice). Default `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 /** Options of {@link Study.optimize}. */
@@ -126,9 +130,11 @@ export interface Study {
   readonly pruner: Pruner;
   /** A snapshot of every trial, ordered by number (running ones included). */
   readonly trials: FrozenTrial[];
-  /** The best complete trial by direction (earliest on ties); undefined when none completed. */
+  /** The best complete trial by direction (earliest on ties); undefined when none completed. Kept as trials finish: O(1). */
   readonly bestTrial: FrozenTrial | undefined;
   readonly bestValue: number | undefined;
+  /** How many trials are in each state, kept as trials change: O(1), no copy of `trials`. */
+  readonly counts: Readonly<Record<TrialState, number>>;
   /**
    * Opens the storage and resumes its trials, once (ask, tell and optimize call it first; call it
    * yourself to see what was resumed before running). It calls `storage.openStudy` with the
@@ -140,9 +146,9 @@ export interface Study {
   load(): Promise<LoadResult>;
   /**
    * Starts the next trial: the oldest enqueued configuration, else the strategy's next suggestion.
-   * Resolves to undefined when the strategy is exhausted (it returned fewer configurations than
-   * asked for; the study then stops asking it). Throws when the strategy suggests a configuration
-   * outside the space.
+   * Resolves to undefined when the strategy has nothing to suggest: with no trial running it is
+   * exhausted and the study stops asking it; while trials run, a later ask asks it again. Throws
+   * when the strategy suggests a configuration outside the space.
    */
   ask(): Promise<Trial | undefined>;
   /**
@@ -179,14 +185,16 @@ export interface Study {
 
 interface TrialRecord {
   frozen: FrozenTrial;
-  controller: AbortController;
-  handle: Trial;
+  /** Present while a trial started by this study runs; dropped once it finishes (memory per trial). */
+  controller: AbortController | undefined;
+  handle: Trial | undefined;
   /** performance.now() at start, for a monotonic duration. */
   t0: number;
 }
 
 function show(x: unknown): string {
   if (typeof x === 'string') return JSON.stringify(x);
+  if (typeof x === 'bigint') return `${x}n`;
   if (typeof x === 'number' || typeof x === 'boolean' || x === undefined || x === null) {
     return String(x);
   }
@@ -208,6 +216,18 @@ function showValue(x: unknown): string {
   } catch {
     return String(x);
   }
+}
+
+/** Why an objective's result `x`, not a number primitive, fails its trial. */
+function notANumber(x: unknown): string {
+  if (typeof x === 'bigint') {
+    return `objective returned the bigint ${x}n; return a number (Number(value))`;
+  }
+  if (x instanceof Number) {
+    return `objective returned a Number object (${x.valueOf()}), not a number; return the primitive (value.valueOf())`;
+  }
+  if (x === undefined) return 'objective returned undefined (expected a number): a missing return?';
+  return `objective returned ${show(x)} (${Array.isArray(x) ? 'an array' : `a ${x === null ? 'null' : typeof x}`}; expected a number)`;
 }
 
 /**
@@ -235,6 +255,9 @@ function notJSON(x: unknown, at = '', seen = new Set<object>()): string | undefi
   seen.delete(x);
   return undefined;
 }
+
+const NO_REPORTS: FrozenTrial['intermediate'] = Object.freeze([]);
+const NO_ATTRS: FrozenTrial['userAttrs'] = Object.freeze({});
 
 /** The longest delay setTimeout honours (2^31 − 1 ms); longer ones fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -326,6 +349,10 @@ export function createStudy(options: StudyOptions): Study {
   if (typeof replay !== 'boolean') {
     throw new TypeError(`createStudy: replayStrategy (${show(replay)}) must be a boolean`);
   }
+  const onWarning = options.onWarning ?? ((m: string) => console.warn(m));
+  if (typeof onWarning !== 'function') {
+    throw new TypeError(`createStudy: onWarning (${show(onWarning)}) must be a function`);
+  }
   if (options.name !== undefined && typeof options.name !== 'string') {
     throw new TypeError(`createStudy: name (${show(options.name)}) must be a string`);
   }
@@ -338,12 +365,13 @@ export function createStudy(options: StudyOptions): Study {
     pruner,
     options.name,
     replay,
+    onWarning,
   );
 }
 
 class StudyImpl implements Study {
   readonly #records = new Map<number, TrialRecord>();
-  #order: TrialRecord[] = [];
+  readonly #order: TrialRecord[] = [];
   #nextNumber = 0;
   readonly #queue: Config[] = [];
   /** Suggestions taken from the strategy but not started (the run stopped in between). */
@@ -359,6 +387,10 @@ class StudyImpl implements Study {
   #late: Promise<void> = Promise.resolve();
   /** A late suggestion that was not a valid answer: thrown by the next ask. */
   #lateError: { error: unknown } | undefined;
+  readonly #counts: Record<TrialState, number> = { running: 0, complete: 0, failed: 0, pruned: 0 };
+  #best: FrozenTrial | undefined;
+  /** The trials in place, for strategies (`SuggestContext.history`). */
+  readonly #history: TrialHistory = historyOf(this.#order);
 
   constructor(
     readonly space: Space,
@@ -369,6 +401,7 @@ class StudyImpl implements Study {
     readonly pruner: Pruner,
     readonly name: string | undefined,
     readonly replayStrategy: boolean,
+    readonly onWarning: (message: string) => void,
   ) {}
 
   get trials(): FrozenTrial[] {
@@ -376,7 +409,55 @@ class StudyImpl implements Study {
   }
 
   get bestTrial(): FrozenTrial | undefined {
-    return bestOf(this.trials, this.direction);
+    return this.#best;
+  }
+
+  get counts(): Readonly<Record<TrialState, number>> {
+    return Object.freeze({ ...this.#counts });
+  }
+
+  /** Keeps `#counts` and `#best` current as a trial goes from `old` (undefined: new) to `next`. */
+  #track(old: FrozenTrial | undefined, next: FrozenTrial): void {
+    if (old !== undefined) this.#counts[old.state]--;
+    this.#counts[next.state]++;
+    const best = this.#best;
+    if (best !== undefined && best.number === next.number) this.#best = next;
+    if (next.state !== 'complete' || next.value === undefined) return;
+    if (
+      best === undefined ||
+      (this.direction === 'minimize' ? next.value < best.value! : next.value > best.value!) ||
+      (next.value === best.value && next.number < best.number)
+    ) {
+      this.#best = next;
+    }
+  }
+
+  /**
+   * What `suggest` sees: `history` in place and `trials` as a snapshot built on first read, both
+   * limited to the first `upTo` trials of `list` when given (the replay on resume).
+   */
+  #context(
+    count: number,
+    signal: AbortSignal,
+    list?: readonly FrozenTrial[],
+    upTo = 0,
+  ): SuggestContext {
+    const order = this.#order;
+    const history: TrialHistory =
+      list === undefined ? this.#history : { length: upTo, at: (i: number) => list[i]! };
+    let snapshot: readonly FrozenTrial[] | undefined;
+    return {
+      space: this.space,
+      direction: this.direction,
+      get trials() {
+        snapshot ??= list === undefined ? order.map((r) => r.frozen) : list.slice(0, upTo);
+        return snapshot;
+      },
+      history,
+      count,
+      seed: this.seed,
+      signal,
+    };
   }
 
   get bestValue(): number | undefined {
@@ -420,31 +501,25 @@ class StudyImpl implements Study {
     const trials = records.map((r) => r.frozen);
     if (this.replayStrategy) {
       for (let k = 0; k < trials.length && !this.#exhausted; k++) {
-        const replayed = await this.strategy.suggest({
-          space: this.space,
-          direction: this.direction,
-          trials: trials.slice(0, k),
-          count: 1,
-          seed: this.seed,
-          signal: new AbortController().signal,
-        });
+        const replayed = await this.strategy.suggest(
+          this.#context(1, new AbortController().signal, trials, k),
+        );
         if (!Array.isArray(replayed) || replayed.length < 1) this.#exhausted = true;
       }
     }
     return { trials, stale };
   }
 
-  #adopt(frozen: FrozenTrial): TrialRecord {
-    const controller = new AbortController();
-    const rec: TrialRecord = {
-      frozen,
-      controller,
-      handle: undefined as unknown as Trial,
-      t0: now(),
-    };
-    rec.handle = this.#handle(rec);
+  /** Registers a trial; `live` for one this study starts (it gets a signal and a handle). */
+  #adopt(frozen: FrozenTrial, live = false): TrialRecord {
+    const rec: TrialRecord = { frozen, controller: undefined, handle: undefined, t0: now() };
+    if (live) {
+      rec.controller = new AbortController();
+      rec.handle = this.#handle(rec, rec.controller.signal);
+    }
     this.#records.set(frozen.number, rec);
     this.#order.push(rec);
+    this.#track(undefined, frozen);
     this.#nextNumber = Math.max(this.#nextNumber, frozen.number + 1);
     return rec;
   }
@@ -482,12 +557,14 @@ class StudyImpl implements Study {
   }
 
   #update(rec: TrialRecord, change: Partial<FrozenTrial>): FrozenTrial {
-    rec.frozen = Object.freeze({ ...rec.frozen, ...change }) as FrozenTrial;
+    const old = rec.frozen;
+    rec.frozen = Object.freeze({ ...old, ...change }) as FrozenTrial;
+    this.#track(old, rec.frozen);
     this.#write(rec.frozen);
     return rec.frozen;
   }
 
-  #handle(rec: TrialRecord): Trial {
+  #handle(rec: TrialRecord, signal: AbortSignal): Trial {
     const number = rec.frozen.number;
     const assertRunning = (what: string) => {
       if (rec.frozen.state !== 'running') {
@@ -497,7 +574,7 @@ class StudyImpl implements Study {
     return Object.freeze({
       number,
       params: rec.frozen.params,
-      signal: rec.controller.signal,
+      signal,
       report: (step: number, value: number) => {
         if (!Number.isSafeInteger(step) || step < 0) {
           throw new RangeError(
@@ -510,8 +587,14 @@ class StudyImpl implements Study {
           );
         }
         assertRunning('report');
-        // As in Optuna, a step reported twice keeps its first value.
-        if (rec.frozen.intermediate.some((r) => r.step === step)) return;
+        // As in Optuna, a step reported twice keeps its first value, with a warning.
+        const first = rec.frozen.intermediate.find((r) => r.step === step);
+        if (first !== undefined) {
+          this.onWarning(
+            `trial ${number}: step ${step} was already reported (value ${first.value}); the value ${value} reported again is ignored`,
+          );
+          return;
+        }
         this.#update(rec, {
           intermediate: Object.freeze([...rec.frozen.intermediate, Object.freeze({ step, value })]),
         });
@@ -522,6 +605,7 @@ class StudyImpl implements Study {
           trial: rec.frozen,
           trials: this.trials,
           direction: this.direction,
+          seed: this.seed,
         });
       },
       setUserAttr: (key: string, value: unknown) => {
@@ -555,7 +639,7 @@ class StudyImpl implements Study {
   }
 
   /** Checks a suggest() result (an array of members of the space), notes exhaustion, canonicalises. */
-  #accept(suggested: unknown, want: number): Config[] {
+  #accept(suggested: unknown): Config[] {
     if (!Array.isArray(suggested)) {
       throw new TypeError(
         `strategy "${this.strategy.name}": suggest() must resolve to an array of configurations, got ${show(suggested)}`,
@@ -570,7 +654,9 @@ class StudyImpl implements Study {
         );
       }
     }
-    if (suggested.length < want) this.#exhausted = true;
+    // Only nothing, with nothing running, is the end: a finite strategy may retry a trial that
+    // fails, so while trials run (or are about to) it is asked again.
+    if (suggested.length === 0 && this.#counts.running === 0) this.#exhausted = true;
     return suggested.map((c: Config) => this.#canonical(c));
   }
 
@@ -601,16 +687,7 @@ class StudyImpl implements Study {
       const want = n - fromQueue.length - fromStrategy.length;
       if (want > 0 && !this.#exhausted) {
         const pending = new Promise<unknown>((resolve) =>
-          resolve(
-            this.strategy.suggest({
-              space: this.space,
-              direction: this.direction,
-              trials: this.trials,
-              count: want,
-              seed: this.seed,
-              signal: stop ?? new AbortController().signal,
-            }),
-          ),
+          resolve(this.strategy.suggest(this.#context(want, stop ?? new AbortController().signal))),
         );
         const arrived = await untilStopped(pending, stop);
         if (!arrived) {
@@ -621,7 +698,7 @@ class StudyImpl implements Study {
           this.#late = pending.then(
             (late) => {
               try {
-                this.#buffer.push(...this.#accept(late, want));
+                this.#buffer.push(...this.#accept(late));
               } catch (error) {
                 this.#lateError = { error };
               }
@@ -630,7 +707,7 @@ class StudyImpl implements Study {
           );
           return [];
         }
-        const canonical = this.#accept(arrived.value, want);
+        const canonical = this.#accept(arrived.value);
         fromStrategy.push(...canonical.slice(0, want));
         this.#buffer.push(...canonical.slice(want));
       }
@@ -647,8 +724,8 @@ class StudyImpl implements Study {
           number: this.#nextNumber,
           params,
           state: 'running',
-          intermediate: Object.freeze([]),
-          userAttrs: Object.freeze({}),
+          intermediate: NO_REPORTS,
+          userAttrs: NO_ATTRS,
           startedAt: Date.now(),
         }) as FrozenTrial;
         try {
@@ -666,10 +743,10 @@ class StudyImpl implements Study {
           await this.#flush().catch(() => undefined);
           throw new Error(`storage: ${errorMessage(error)}`, { cause: error });
         }
-        created.push(this.#adopt(frozen));
+        created.push(this.#adopt(frozen, true));
       }
       await this.#flush();
-      return created.map((rec) => rec.handle);
+      return created.map((rec) => rec.handle!);
     });
     this.#askLock = Promise.all([previous, run.catch(() => undefined)]).then(() => undefined);
     return run;
@@ -703,6 +780,8 @@ class StudyImpl implements Study {
       );
     }
     const frozen = this.#update(rec, { ...change, durationMs } as Partial<FrozenTrial>);
+    rec.controller = undefined;
+    rec.handle = undefined;
     await this.#flush();
     return frozen;
   }
@@ -772,7 +851,7 @@ class StudyImpl implements Study {
 
     const running = new Map<number, Promise<void>>();
     const abortRunning = () => {
-      for (const n of running.keys()) this.#records.get(n)?.controller.abort(stop.signal.reason);
+      for (const n of running.keys()) this.#records.get(n)?.controller?.abort(stop.signal.reason);
     };
     stop.signal.addEventListener('abort', abortRunning, { once: true });
     let fatal: { error: unknown } | undefined;
@@ -780,7 +859,7 @@ class StudyImpl implements Study {
 
     const launch = (trial: Trial) => {
       const rec = this.#records.get(trial.number)!;
-      if (stop.signal.aborted) rec.controller.abort(stop.signal.reason);
+      if (stop.signal.aborted) rec.controller?.abort(stop.signal.reason);
       const p = (async () => {
         // Registered in `running` before the objective starts, so an abort it triggers reaches it.
         await undefined;
@@ -788,9 +867,7 @@ class StudyImpl implements Study {
         try {
           const value: unknown = await objective(trial.params, trial);
           outcome =
-            typeof value === 'number'
-              ? value
-              : { state: 'failed', error: `objective returned ${show(value)} (expected a number)` };
+            typeof value === 'number' ? value : { state: 'failed', error: notANumber(value) };
         } catch (error) {
           outcome = isTrialPruned(error)
             ? { state: 'pruned' }
@@ -865,6 +942,16 @@ class StudyImpl implements Study {
   toCSV(): string {
     return toStudyCSV(this.space, this.trials);
   }
+}
+
+/** `order` read in place as a {@link TrialHistory}. */
+function historyOf(order: readonly TrialRecord[]): TrialHistory {
+  return {
+    get length() {
+      return order.length;
+    },
+    at: (i) => order[i]!.frozen,
+  };
 }
 
 /** The best complete trial by direction, earliest on ties; undefined when none completed. */

@@ -23,12 +23,35 @@ export interface FrozenTrial {
   readonly durationMs?: number;
 }
 
+/**
+ * A study's trials read in place, without a copy: `at(i)` is the trial at position i (ordered by
+ * number, running ones included) as it is now. Trials are only ever appended, and an entry is
+ * replaced (never moved or removed) when its trial changes, so a reader that keeps how far it has
+ * read sees each new trial once and re-reads only the ones it saw running.
+ */
+export interface TrialHistory {
+  /** How many trials the study has. */
+  readonly length: number;
+  /** The trial at position `i`, 0 ≤ i < length. */
+  at(i: number): FrozenTrial;
+}
+
 /** What a strategy sees when asked for suggestions. */
 export interface SuggestContext {
   readonly space: Space;
   readonly direction: Direction;
-  /** Every trial of the study so far, running ones included (those are the pending points). */
+  /**
+   * Every trial of the study so far, running ones included (those are the pending points): a
+   * snapshot that does not change during the call. The study builds it on first read, O(n).
+   */
   readonly trials: readonly FrozenTrial[];
+  /**
+   * The same trials read in place (see {@link TrialHistory}), for strategies that keep their own
+   * bookkeeping and read only what is new, O(1) amortised per trial instead of O(n). It can change
+   * during an asynchronous call (a running trial finishes). The study always passes it; optional
+   * for contexts built elsewhere, which give `trials` only.
+   */
+  readonly history?: TrialHistory;
   /** How many configurations are wanted now (≥ 1). */
   readonly count: number;
   /** The study's seed; a strategy created without its own seed derives its random stream from this. */
@@ -47,7 +70,9 @@ export interface SuggestContext {
 /**
  * A search strategy (Optuna: sampler). One instance serves one study and may keep state
  * between calls. It returns up to `count` configurations, each a member of the space;
- * fewer (or none) means it is exhausted.
+ * fewer means it has nothing more to suggest for now. The study asks again for more, and once it
+ * returns none while no trial is running the strategy is exhausted and never asked again (a
+ * finite strategy may retry a running trial's configuration if that trial fails).
  */
 export interface Strategy {
   readonly name: string;
@@ -66,6 +91,8 @@ export interface PruneContext {
   readonly trial: FrozenTrial;
   readonly trials: readonly FrozenTrial[];
   readonly direction: Direction;
+  /** The study's seed, for pruners that make a random choice (hyperband's brackets). Default 0. */
+  readonly seed?: number;
 }
 
 export interface Pruner {

@@ -372,6 +372,8 @@ function categoricalParam(name: string, raw: Record<string, unknown>): ParamMode
   if (!Array.isArray(choices) || choices.length === 0) {
     throw new SpaceError(name, `choices (${show(choices)}) must be a non-empty array`, choices);
   }
+  /** Each choice by how it reads: a repeat of a reading is a duplicate, or two choices that read alike. */
+  const byText = new Map<string, unknown>();
   for (let i = 0; i < choices.length; i++) {
     const c: unknown = choices[i];
     if (!isChoice(c)) {
@@ -381,7 +383,18 @@ function categoricalParam(name: string, raw: Record<string, unknown>): ParamMode
         c,
       );
     }
-    if (choices.indexOf(c) < i) throw new SpaceError(name, `duplicate choice ${show(c)}`, c);
+    const text = String(c);
+    if (!byText.has(text)) {
+      byText.set(text, c);
+      continue;
+    }
+    const twin = byText.get(text);
+    if (twin === c) throw new SpaceError(name, `duplicate choice ${show(c)}`, c);
+    throw new SpaceError(
+      name,
+      `choices ${show(twin)} and ${show(c)} read the same (${text}) in CSV, the report and on the command line, so results could not tell them apart: make them distinct`,
+      c,
+    );
   }
   const list = [...choices] as ParamValue[];
   const m = list.length;

@@ -11,6 +11,9 @@ import type {
   SpaceJSON,
 } from './types.js';
 
+/** The parameter-activation search of `createSpace` stops (checking nothing) past this many combinations. */
+const NEVER_ACTIVE_LEAVES = 100_000;
+
 /** Stands for "any value no condition names" when counting configurations. */
 const OTHER = Symbol('other');
 
@@ -91,6 +94,9 @@ export function createSpace(json: SpaceJSON | Space): Space {
   const names = Object.keys(json);
   if (names.length === 0) throw new SpaceError(undefined, 'a space needs at least one parameter');
   for (const name of names) {
+    if (name === '') {
+      throw new SpaceError(undefined, 'a parameter name must not be empty ("" given)', name);
+    }
     // Assigning "__proto__" on a plain object changes its prototype instead of adding a key.
     if (name === '__proto__')
       throw new SpaceError(name, 'is not allowed as a parameter name', name);
@@ -340,6 +346,64 @@ function buildSpace(
     };
     return rec(0);
   };
+
+  /**
+   * The first parameter no configuration activates (its conditions contradict each other or
+   * need a parent that is never active), or undefined. Walks the parents' values a condition
+   * names (plus one "any other value"), as `countWith` does; gives up (undefined) past
+   * `NEVER_ACTIVE_LEAVES` combinations.
+   */
+  const neverActive = (): ParamModel | undefined => {
+    if (!conditional) return undefined;
+    const branches = new Map<string, unknown[]>();
+    for (const p of parents) {
+      const named = new Set<unknown>();
+      for (const m of models) {
+        for (const [q, vs] of m.when) if (q === p) for (const v of vs) named.add(v);
+      }
+      const values: unknown[] = [...named];
+      if (byName.get(p)!.count > named.size) values.push(OTHER);
+      branches.set(p, values);
+    }
+    const ever = new Set<string>();
+    let leaves = NEVER_ACTIVE_LEAVES;
+    const assign: Record<string, unknown> = {};
+    const active = new Set<string>();
+    const rec = (i: number): void => {
+      if (ever.size === models.length || leaves <= 0) return;
+      const m = topo[i];
+      if (!m) {
+        leaves--;
+        return;
+      }
+      if (!isActive(m, assign, active)) {
+        rec(i + 1);
+        return;
+      }
+      ever.add(m.name);
+      if (!parents.has(m.name)) {
+        rec(i + 1);
+        return;
+      }
+      active.add(m.name);
+      for (const v of branches.get(m.name)!) {
+        assign[m.name] = v;
+        rec(i + 1);
+      }
+      active.delete(m.name);
+      delete assign[m.name];
+    };
+    rec(0);
+    return leaves <= 0 ? undefined : models.find((m) => !ever.has(m.name));
+  };
+  const dead = neverActive();
+  if (dead) {
+    throw new SpaceError(
+      dead.name,
+      `can never be active: no configuration has ${conditionText(dead)} (each named parameter active, with one of those values)`,
+      dead.json.when,
+    );
+  }
 
   const space: Space = {
     names: Object.freeze([...names]),

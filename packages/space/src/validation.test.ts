@@ -158,6 +158,61 @@ describe('validation errors name the parameter and the value', () => {
       32,
     ],
     [
+      'choices that read the same: a number and its string',
+      { c: { type: 'categorical', choices: [1, '1', true, 'true'] } },
+      'space.c: choices 1 and "1" read the same (1) in CSV, the report and on the command line, so results could not tell them apart: make them distinct',
+      'c',
+      '1',
+    ],
+    [
+      'choices that read the same: a boolean and its string',
+      { c: { type: 'categorical', choices: ['x', true, 'true'] } },
+      'space.c: choices true and "true" read the same (true) in CSV, the report and on the command line, so results could not tell them apart: make them distinct',
+      'c',
+      'true',
+    ],
+    [
+      'empty parameter name',
+      { '': opt },
+      'space: a parameter name must not be empty ("" given)',
+      undefined,
+      '',
+    ],
+    [
+      'a parameter whose conditions contradict each other',
+      {
+        optimizer: opt,
+        momentum: { type: 'float', low: 0, high: 1, when: { optimizer: ['sgd'] } },
+        beta: { type: 'float', low: 0, high: 1, when: { optimizer: ['adam'], momentum: [0.5] } },
+      },
+      'space.beta: can never be active: no configuration has optimizer ∈ ["adam"] and momentum ∈ [0.5] (each named parameter active, with one of those values)',
+      'beta',
+      { optimizer: ['adam'], momentum: [0.5] },
+    ],
+    [
+      'a parameter that needs two values of one parent at once',
+      {
+        optimizer: opt,
+        nesterov: { type: 'categorical', choices: [true, false], when: { optimizer: ['sgd'] } },
+        beta: { type: 'float', low: 0, high: 1, when: { optimizer: ['adam'], nesterov: [true] } },
+      },
+      'space.beta: can never be active: no configuration has optimizer ∈ ["adam"] and nesterov ∈ [true] (each named parameter active, with one of those values)',
+      'beta',
+      { optimizer: ['adam'], nesterov: [true] },
+    ],
+    [
+      'a parameter under a parent that is never active',
+      {
+        optimizer: opt,
+        nesterov: { type: 'categorical', choices: [true, false], when: { optimizer: ['sgd'] } },
+        beta: { type: 'float', low: 0, high: 1, when: { optimizer: ['adam'], nesterov: [true] } },
+        beta2: { type: 'float', low: 0, high: 1, when: { beta: [0.5] } },
+      },
+      'space.beta: can never be active: no configuration has optimizer ∈ ["adam"] and nesterov ∈ [true] (each named parameter active, with one of those values)',
+      'beta',
+      { optimizer: ['adam'], nesterov: [true] },
+    ],
+    [
       'NaN choice',
       { c: { type: 'categorical', choices: [1, Number.NaN] } },
       'space.c: choice NaN is not allowed: choices are strings, finite numbers or booleans',
@@ -320,16 +375,16 @@ describe('validation errors name the parameter and the value', () => {
     ]);
   });
 
-  it('allows low == high (a fixed value) and mixed choice types', () => {
+  it('allows low == high (a fixed value) and mixed choice types that read differently', () => {
     const s = createSpace({
       f: { type: 'float', low: 0.5, high: 0.5 },
       i: { type: 'int', low: 3, high: 3 },
-      c: { type: 'categorical', choices: [1, '1', true, 'x'] },
+      c: { type: 'categorical', choices: [1, 'one', true, 'x'] },
     });
     expect(s.size()).toBe(4);
     expect(s.enumerate()).toEqual([
       { f: 0.5, i: 3, c: 1 },
-      { f: 0.5, i: 3, c: '1' },
+      { f: 0.5, i: 3, c: 'one' },
       { f: 0.5, i: 3, c: true },
       { f: 0.5, i: 3, c: 'x' },
     ]);

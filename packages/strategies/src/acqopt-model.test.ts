@@ -169,7 +169,9 @@ describe('localGP', () => {
     const n = 400;
     const x = Float64Array.from({ length: 2 * n }, () => random());
     const y = Float64Array.from({ length: n }, (_, i) => Math.sin(5 * x[2 * i]!) * x[2 * i + 1]!);
-    const gp = fitGP(x, y, n, { kernel: { kind: 'matern52', d: 2 }, fixedNoise: 1e-6 });
+    const { ys, mean, std } = standardize(y, n);
+    const params = { lengthscales: Float64Array.from([0.3, 0.5]), outputScale: 1, noise: 1e-6 };
+    const gp = conditionGP({ kind: 'matern52', d: 2 }, params, x, n, ys, mean, std);
     const c = conditioned(gp, y);
     const at = Float64Array.from([0.4, 0.6]);
     const local = localGP(c, at, 64);

@@ -1,4 +1,4 @@
-import type { FrozenTrial, SuggestContext } from '@webtune/core';
+import type { SuggestContext, TrialHistory } from '@webtune/core';
 import { createRng } from '@webtune/core';
 import type { Config, Space } from '@webtune/space';
 
@@ -37,25 +37,42 @@ export function shuffleInPlace<T>(items: T[], rng: RandomStream): T[] {
   return items;
 }
 
+/** A context's trials as a {@link TrialHistory}: the study's in place, else the `trials` array. */
+export function historyOf(context: SuggestContext): TrialHistory {
+  if (context.history !== undefined) return context.history;
+  const { trials } = context;
+  return { length: trials.length, at: (i) => trials[i]! };
+}
+
 /**
  * The canonical keys of the configurations a study has already tried (running trials included),
- * kept incrementally across calls: trial params never change once created.
+ * kept incrementally across calls: trial params never change once created, so each call reads
+ * only the trials added since the last one (O(1) amortised per trial). In an infinite space (a
+ * continuous float) no key is kept: a draw never repeats a tried configuration there.
  */
 export class TriedKeys {
   #space: Space | undefined;
-  #byNumber = new Map<number, string>();
+  #size = 0;
+  #finite = false;
+  /** Trials read so far (positions in the history). */
+  #read = 0;
   #keys = new Set<string>();
 
-  update(space: Space, trials: readonly FrozenTrial[]): this {
-    if (space !== this.#space) {
+  update(space: Space, context: SuggestContext): this {
+    const history = historyOf(context);
+    if (space !== this.#space || history.length < this.#read) {
       this.#space = space;
-      this.#byNumber.clear();
+      this.#size = space.size();
+      this.#finite = Number.isFinite(this.#size);
+      this.#read = 0;
       this.#keys.clear();
     }
-    for (const t of trials) {
-      if (this.#byNumber.has(t.number)) continue;
-      const key = safeKey(space, t.params);
-      this.#byNumber.set(t.number, key ?? '');
+    if (!this.#finite) {
+      this.#read = history.length;
+      return this;
+    }
+    for (; this.#read < history.length; this.#read++) {
+      const key = safeKey(space, history.at(this.#read).params);
       if (key !== undefined) this.#keys.add(key);
     }
     return this;
@@ -65,7 +82,12 @@ export class TriedKeys {
     return this.#keys.has(key);
   }
 
-  /** Number of distinct configurations tried. */
+  /** `space.size()` of the space last updated with. */
+  get spaceSize(): number {
+    return this.#size;
+  }
+
+  /** Number of distinct configurations tried (0 in an infinite space, where none are kept). */
   get size(): number {
     return this.#keys.size;
   }
@@ -95,7 +117,7 @@ export function drawDistinct(
   rng: RandomStream,
 ): Config[] {
   const { space } = context;
-  const size = space.size();
+  const size = tried.spaceSize;
   const batch = new Set<string>();
   const out: Config[] = [];
   const isNew = (key: string) => !tried.has(key) && !batch.has(key);

@@ -1,6 +1,6 @@
 import type { Strategy } from '@webtune/core';
 import { checkBoolean, checkSeed } from './common.js';
-import { listStrategy } from './list.js';
+import { checkRetries, listStrategy } from './list.js';
 
 /** Options of {@link exhaustive}. */
 export interface ExhaustiveOptions {
@@ -8,16 +8,24 @@ export interface ExhaustiveOptions {
   shuffle?: boolean;
   /** Seed of the shuffle. Default: the study's seed. */
   seed?: number;
+  /**
+   * Times a configuration whose trials all failed (the objective threw or returned NaN, or the
+   * trial was left running by a run that stopped and failed as stale on resume) is suggested
+   * again, after every configuration has been tried once. Default 1; 0 never retries.
+   */
+  retries?: number;
 }
 
 /**
- * Every configuration of a finite space exactly once (`space.enumerate()`), then nothing: the
- * study stops. Configurations already among the trials (e.g. enqueued ones) are skipped. A space
+ * Every configuration of a finite space once (`space.enumerate()`), then each configuration whose
+ * trials all failed again (up to `retries` times), then nothing: the study stops. Configurations
+ * already among the trials (e.g. enqueued ones) are skipped. A space
  * with a continuous float fails on the first suggestion, naming that parameter.
  */
 export function exhaustive(options: ExhaustiveOptions = {}): Strategy {
   checkBoolean('exhaustive', 'shuffle', options.shuffle);
   checkSeed('exhaustive', options.seed);
+  checkRetries('exhaustive', options.retries);
   return listStrategy(
     'exhaustive',
     (space) => {

@@ -1,6 +1,6 @@
 import type { Strategy } from '@webtune/core';
 import { checkBoolean, checkSeed } from './common.js';
-import { listStrategy } from './list.js';
+import { checkRetries, listStrategy } from './list.js';
 
 /** Options of {@link grid}. */
 export interface GridOptions {
@@ -14,12 +14,22 @@ export interface GridOptions {
   shuffle?: boolean;
   /** Seed of the shuffle. Default: the study's seed. */
   seed?: number;
+  /**
+   * Times a configuration whose trials all failed (the objective threw or returned NaN, or the
+   * trial was left running by a run that stopped and failed as stale on resume) is suggested
+   * again, after every configuration has been tried once. Default 1; 0 never retries.
+   */
+  retries?: number;
 }
 
-/** Each point of `space.grid({ resolution })` once, then nothing: the study stops. */
+/**
+ * Each point of `space.grid({ resolution })` once, then each point whose trials all failed again
+ * (up to `retries` times), then nothing: the study stops.
+ */
 export function grid(options: GridOptions = {}): Strategy {
   checkBoolean('grid', 'shuffle', options.shuffle);
   checkSeed('grid', options.seed);
+  checkRetries('grid', options.retries);
   const { resolution } = options;
   if (resolution !== undefined) {
     const entries =

@@ -1,52 +1,125 @@
-import type { Strategy, SuggestContext } from '@webtune/core';
+import type { FrozenTrial, Strategy, SuggestContext } from '@webtune/core';
 import type { Config, Space } from '@webtune/space';
-import { safeKey, shuffleInPlace, strategyRng } from './common.js';
+import { historyOf, safeKey, shuffleInPlace, strategyRng } from './common.js';
+
+/** Options every list strategy (exhaustive, grid) takes. */
+export interface ListOptions {
+  shuffle?: boolean | undefined;
+  seed?: number | undefined;
+  /** Times a configuration whose trials all failed is suggested again. Default 1. */
+  retries?: number | undefined;
+}
+
+/** Throws unless `retries` is undefined or an integer ≥ 0. */
+export function checkRetries(strategy: string, retries: unknown): void {
+  if (retries !== undefined && !(Number.isSafeInteger(retries) && (retries as number) >= 0)) {
+    throw new RangeError(`${strategy}: retries (${String(retries)}) must be an integer ≥ 0`);
+  }
+}
 
 /**
  * A strategy that walks a fixed list of configurations: each call returns the first `count`
- * entries not yet present among the study's trials (enqueued and running ones included), so
- * every configuration is suggested once and the strategy is exhausted ([]) at the end.
+ * entries no trial has tried yet (enqueued and running ones included), then — once every entry
+ * has been tried — the entries whose trials all failed (the objective threw or returned NaN, or
+ * the trial went stale when a run stopped), each up to `retries` more times, in the order the
+ * failures were seen. It returns nothing once nothing is left to try (for good once no trial
+ * runs). Bookkeeping is incremental: each call reads the trials added since the last one and
+ * re-reads only those it saw running, O(1) amortised per trial.
  */
 export function listStrategy(
   name: string,
   build: (space: Space) => Config[],
-  options: { shuffle?: boolean | undefined; seed?: number | undefined },
+  options: ListOptions,
 ): Strategy {
+  const retries = options.retries ?? 1;
   let space: Space | undefined;
   let list: Config[] = [];
-  let keys: string[] = [];
-  /** Every entry before this index is already among the trials. */
-  let done = 0;
-  let present = new Set<string>();
-  let seenTrials = new Set<number>();
+  let index = new Map<string, number>();
+  /** Per entry: its trials running, finished (complete or pruned), failed. */
+  let running = new Uint32Array(0);
+  let finished = new Uint32Array(0);
+  let failed = new Uint32Array(0);
+  /** Every entry before this index has a trial. */
+  let next = 0;
+  /** Entries that failed, in the order seen (repeats and entries no longer retryable are skipped). */
+  let failures: number[] = [];
+  let failuresHead = 0;
+  /** History positions read so far. */
+  let read = 0;
+  /** Running trials seen: history position and entry. */
+  let watching: { at: number; entry: number }[] = [];
+
+  const reset = () => {
+    running = new Uint32Array(list.length);
+    finished = new Uint32Array(list.length);
+    failed = new Uint32Array(list.length);
+    next = 0;
+    failures = [];
+    failuresHead = 0;
+    read = 0;
+    watching = [];
+  };
 
   const prepare = (context: SuggestContext) => {
     if (context.space === space) return;
     space = context.space;
     list = build(space);
     if (options.shuffle) shuffleInPlace(list, strategyRng(name, options.seed, context));
-    keys = list.map((c) => space!.key(c));
-    done = 0;
-    present = new Set();
-    seenTrials = new Set();
+    index = new Map(list.map((c, i) => [space!.key(c), i]));
+    reset();
   };
+
+  const settle = (entry: number, t: FrozenTrial) => {
+    if (t.state === 'failed') {
+      failed[entry]!++;
+      if (failed[entry]! <= retries) failures.push(entry);
+    } else finished[entry]!++;
+  };
+
+  const tried = (entry: number) => running[entry]! + finished[entry]! + failed[entry]! > 0;
+  const retryable = (entry: number) =>
+    running[entry] === 0 && finished[entry] === 0 && failed[entry]! <= retries;
 
   return {
     name,
     finite: true,
     async suggest(context) {
       prepare(context);
-      const s = context.space;
-      for (const t of context.trials) {
-        if (seenTrials.has(t.number)) continue;
-        seenTrials.add(t.number);
-        const key = safeKey(s, t.params);
-        if (key !== undefined) present.add(key);
+      const history = historyOf(context);
+      if (history.length < read) reset();
+      watching = watching.filter(({ at, entry }) => {
+        const t = history.at(at);
+        if (t.state === 'running') return true;
+        running[entry]!--;
+        settle(entry, t);
+        return false;
+      });
+      for (; read < history.length; read++) {
+        const t = history.at(read);
+        const key = safeKey(context.space, t.params);
+        const entry = key === undefined ? undefined : index.get(key);
+        if (entry === undefined) continue;
+        if (t.state === 'running') {
+          running[entry]!++;
+          watching.push({ at: read, entry });
+        } else settle(entry, t);
       }
-      while (done < keys.length && present.has(keys[done]!)) done++;
+      while (next < list.length && tried(next)) next++;
       const out: Config[] = [];
-      for (let i = done; i < keys.length && out.length < context.count; i++) {
-        if (!present.has(keys[i]!)) out.push(list[i]!);
+      for (let i = next; i < list.length && out.length < context.count; i++) {
+        if (!tried(i)) out.push(list[i]!);
+      }
+      if (out.length < context.count && next === list.length) {
+        while (failuresHead < failures.length && !retryable(failures[failuresHead]!)) {
+          failuresHead++;
+        }
+        const picked = new Set<number>();
+        for (let i = failuresHead; i < failures.length && out.length < context.count; i++) {
+          const entry = failures[i]!;
+          if (!retryable(entry) || picked.has(entry)) continue;
+          picked.add(entry);
+          out.push(list[entry]!);
+        }
       }
       return out;
     },

@@ -20,7 +20,7 @@ export function random(options: RandomOptions = {}): Strategy {
     async suggest(context) {
       rng ??= strategyRng('random', options.seed, context);
       const r = rng;
-      tried.update(context.space, context.trials);
+      tried.update(context.space, context);
       return drawDistinct(context, tried, () => context.space.sample(r), r);
     },
   };

@@ -87,7 +87,7 @@ export function sobol(options: SobolStrategyOptions = {}): Strategy {
       const s = space;
       const g = generator;
       const map = mapping!;
-      tried.update(s, context.trials);
+      tried.update(s, context);
       const draw = () => s.decode(map.toEncoded(g ? g.next() : new Float64Array(0)));
       return drawDistinct(context, tried, draw, rng);
     },

@@ -163,7 +163,7 @@ export function tpe(options: TpeOptions = {}): Strategy {
       rng ??= strategyRng('tpe', options.seed, context);
       const r = rng;
       const { space, trials } = context;
-      tried.update(space, trials);
+      tried.update(space, context);
       if (space !== cachedSpace) {
         cachedSpace = space;
         dims = new Map(space.names.map((name) => [name, tpeDim(name, space.param(name))]));
