@@ -152,13 +152,23 @@ describe('fitModel past incrementalFrom', () => {
     expect(state.surprise).toBeUndefined();
   });
 
-  it('fits on a subset past maxFitTrials: the best third and space-filling others', () => {
+  it('fits on a subset past maxFitTrials: the best third and the most recent others', () => {
     const trials = Array.from({ length: 90 }, (_, i) => trial(i));
     const h = history(trials);
     const sub = fitSubset(h, 30, 2);
     expect(sub.t).toBe(30);
+    const best = h.order.slice(0, 10);
     expect(new Set(sub.index).size).toBe(30);
-    for (const i of h.order.slice(0, 10)) expect(sub.index).toContain(i);
+    for (const i of best) expect(sub.index).toContain(i);
+    const others = sub.index!.filter((i) => !best.includes(i)).map((i) => h.numbers[i]!);
+    const newest = h.numbers
+      .filter((_, i) => !best.includes(i))
+      .sort((a, b) => b - a)
+      .slice(0, 20);
+    expect(others.sort((a, b) => a - b)).toEqual(newest.sort((a, b) => a - b));
+    expect(Array.from(sub.x.subarray(0, 2))).toEqual(
+      Array.from(h.x.subarray(sub.index![0]! * 2, sub.index![0]! * 2 + 2)),
+    );
     expect(fitSubset(h, 90, 2).index).toBeUndefined();
   });
 });
