@@ -1,6 +1,5 @@
 import { createRng } from '@webtune/core';
 import { HarnessError } from './errors.js';
-import type * as tf from './tf.js';
 
 /** A classification dataset held in plain typed arrays (no tensors, so it is backend-independent and never leaks). */
 export interface Dataset {
@@ -19,11 +18,23 @@ export interface Dataset {
   readonly imageShape?: readonly [number, number];
 }
 
+/**
+ * A TF.js tensor as the harness reads it: `tf.Tensor2D` and `tf.Tensor1D` are ones. Structural, so
+ * that the harness's declarations do not load TF.js's (which fail strict checks with skipLibCheck
+ * false).
+ */
+export interface TensorLike {
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  dataSync(): ArrayLike<number>;
+}
+
+/** What {@link createDataset} takes. */
 export interface DatasetInput {
-  /** n×d: rows of numbers, a flat row-major Float32Array (then `numFeatures` is required), or a Tensor2D (read, not disposed). */
-  features: number[][] | Float32Array | tf.Tensor2D;
-  /** n class indices 0..k−1, as numbers, an Int32Array or a Tensor1D (read, not disposed). */
-  labels: number[] | Int32Array | tf.Tensor1D;
+  /** n×d: rows of numbers, a flat row-major Float32Array (then `numFeatures` is required), or a 2-D tensor (read, not disposed). */
+  features: number[][] | Float32Array | TensorLike;
+  /** n class indices 0..k−1, as numbers, an Int32Array or a 1-D tensor (read, not disposed). */
+  labels: number[] | Int32Array | TensorLike;
   /** Number of classes k. Default: max label + 1. */
   numClasses?: number;
   /** Features per example; required when `features` is a flat Float32Array. */
@@ -34,7 +45,7 @@ export interface DatasetInput {
   name?: string;
 }
 
-function isTensor(value: unknown): value is tf.Tensor {
+function isTensor(value: unknown): value is TensorLike {
   return (
     typeof value === 'object' &&
     value !== null &&
