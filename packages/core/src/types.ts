@@ -95,6 +95,7 @@ export interface Strategy<C extends Config = Config> {
    * `study.optimize` without `trials`, `timeoutMs` or `signal` runs only such strategies.
    */
   readonly finite?: boolean;
+  /** Up to `context.count` configurations of `context.space` to try next (fewer: nothing more for now). */
   suggest(context: SuggestContext<C>): Promise<Config[]>;
   /** Frees resources (GPU buffers) the strategy holds. */
   destroy?(): void;

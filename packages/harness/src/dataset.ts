@@ -26,6 +26,7 @@ export interface Dataset {
 export interface TensorLike {
   readonly shape: readonly number[];
   readonly dtype: string;
+  /** The values, row-major. */
   dataSync(): ArrayLike<number>;
 }
 
@@ -219,6 +220,7 @@ export interface DataPart {
 /** How features are scaled, with statistics taken from the training part only. */
 export type Scaling = 'standardize' | 'minmax' | 'none';
 
+/** How {@link splitDataset} divides and scales a dataset. */
 export interface SplitOptions {
   /** Seeds the stratified assignment. Default 0. */
   seed?: number;
@@ -253,6 +255,7 @@ function checkFraction(name: string, value: number): void {
   }
 }
 
+/** Whether `value` was already split (by {@link splitDataset}) into train, validation and test parts. */
 export function isSplitDataset(value: Dataset | SplitDataset): value is SplitDataset {
   return 'train' in value && 'validation' in value && 'test' in value;
 }

@@ -1,9 +1,13 @@
 import type { Config } from '@webtune/space';
 import { HarnessError } from './errors.js';
 
+/** The activations `ModelConfig.activation` takes (TF.js names). */
 export const ACTIVATIONS = ['relu', 'elu', 'selu', 'tanh', 'sigmoid', 'gelu', 'swish'] as const;
+/** One of {@link ACTIVATIONS}. */
 export type Activation = (typeof ACTIVATIONS)[number];
+/** The optimisers `ModelConfig.optimizer` takes: TF.js's adam, sgd (with momentum when > 0) and rmsprop. */
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
+/** One of {@link OPTIMIZERS}. */
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 /** Everything needed to build and train one model. Defaults are filled by {@link resolveModelConfig}. */
@@ -34,6 +38,7 @@ export interface ModelConfig {
   batchSize: number;
 }
 
+/** The value of every `ModelConfig` field a trial's params do not set. */
 export const DEFAULT_MODEL_CONFIG: Readonly<ModelConfig> = {
   architecture: 'mlp',
   units: 128,

@@ -14,6 +14,7 @@ import { type ModelConfig, paramsToModelConfig, resolveModelConfig } from './mod
 import * as tf from './tf.js';
 import { checkEarlyStopping, trainModel } from './train.js';
 
+/** Options of {@link createObjective}: the data, the model, and how to train it. */
 export interface ObjectiveOptions {
   /** A dataset (split here with `split` and `seed`) or an already split one. */
   dataset: Dataset | SplitDataset;

@@ -18,6 +18,7 @@ export interface EpochMetrics {
   valAccuracy: number;
 }
 
+/** Options of {@link trainModel}. */
 export interface TrainOptions {
   /** Maximum epochs. */
   epochs: number;
@@ -32,6 +33,7 @@ export interface TrainOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** What {@link trainModel} returns: the metrics of each epoch run and of the best one. */
 export interface TrainResult {
   /** One entry per epoch run. */
   history: EpochMetrics[];
