@@ -20,7 +20,9 @@ import { STRATEGIES, type StrategyFlags } from './strategies.js';
 
 /** Where the command writes and what it resolves paths against. */
 export interface CliIO {
+  /** Where results go (the best trial, tables). */
   stdout: { write(text: string): unknown };
+  /** Where progress, warnings and errors go; a progress bar when it is a terminal. */
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   cwd: string;
   /** Aborted on Ctrl-C by `cli.ts`; the study stops and the outputs are still written. */

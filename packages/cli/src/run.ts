@@ -56,6 +56,7 @@ export interface RunOptions {
     budget: number | undefined,
     resumed: LoadResult,
   ) => void;
+  /** Called after each trial finishes (the progress bar's hook). */
   onTrialComplete?: (trial: FrozenTrial, study: Study) => void;
   /**
    * Run each trial in a worker thread that can be terminated (see `isolatedObjective`): a trial

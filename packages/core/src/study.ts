@@ -5,6 +5,7 @@ import {
   type ParamValue,
   type Space,
   type SpaceJSON,
+  type TypedSpace,
 } from '@webtune/space';
 import { errorMessage, isTrialPruned } from './errors.js';
 import { parseStudyMeta, parseTrial } from './persist.js';
@@ -24,11 +25,18 @@ import type {
   TrialState,
 } from './types.js';
 
-/** Options of {@link createStudy}. */
-export interface StudyOptions {
-  /** The search space, built or as canonical JSON (validated here). */
-  space: Space | SpaceJSON;
-  strategy: Strategy;
+/**
+ * Options of {@link createStudy}. `C` is the configuration type, taken from a space built with
+ * `space()` from `@webtune/space`; `Config` for a plain `Space` or JSON.
+ */
+export interface StudyOptions<C extends Config = Config> {
+  /**
+   * The search space, built or as canonical JSON (validated here). A space built with `space()`
+   * types the study: `objective(params)`, `ask()`, `bestTrial` and `trials` see its configurations.
+   */
+  space: TypedSpace<C> | Space | SpaceJSON;
+  /** Proposes the configurations to try (`@webtune/strategies`, or any {@link Strategy}). */
+  strategy: Strategy<NoInfer<C>>;
   /** Default 'minimize'. */
   direction?: Direction;
   /** Seed of every random choice the strategy makes (passed to it in each `SuggestContext`). Default 0. */
@@ -50,13 +58,14 @@ export interface StudyOptions {
   replayStrategy?: boolean;
   /** Default `noPruner()`. */
   pruner?: Pruner;
+  /** A name for the study (shown by front ends; not stored). */
   name?: string;
   /** Receives warnings (a step reported twice). Default `console.warn`. */
   onWarning?: (message: string) => void;
 }
 
 /** Options of {@link Study.optimize}. */
-export interface OptimizeOptions {
+export interface OptimizeOptions<C extends Config = Config> {
   /** Maximum number of trials to start in this call (failed and pruned ones count). */
   trials?: number;
   /**
@@ -69,15 +78,17 @@ export interface OptimizeOptions {
   /** Aborting it stops the run like the timeout does, a suggestion in progress included. */
   signal?: AbortSignal;
   /** Called (and awaited) after each trial finishes; throwing stops the run and rethrows. */
-  onTrialComplete?: (trial: FrozenTrial, study: Study) => void | Promise<void>;
+  onTrialComplete?: (trial: FrozenTrial<C>, study: Study<C>) => void | Promise<void>;
 }
 
 /** Why `optimize` returned. */
 export type StopReason = 'trials' | 'exhausted' | 'timeout' | 'aborted';
 
+/** What {@link Study.optimize} resolves to: how many trials it ran and why it stopped. */
 export interface OptimizeResult {
   /** Trials started (and finished) by this call. */
   trials: number;
+  /** 'trials': the budget was used; 'exhausted': the strategy had nothing more; 'timeout'; 'aborted': the signal. */
   reason: StopReason;
 }
 
@@ -108,9 +119,9 @@ export interface StudyJSON {
 }
 
 /** What {@link Study.load} found in the storage. */
-export interface LoadResult {
+export interface LoadResult<C extends Config = Config> {
   /** The trials resumed from the storage, ordered by number (stale running ones now failed). */
-  trials: readonly FrozenTrial[];
+  trials: readonly FrozenTrial<C>[];
   /** Numbers of the trials that were running in the storage and are now failed as stale. */
   stale: readonly number[];
 }
@@ -119,19 +130,23 @@ export interface LoadResult {
 export const STALE_TRIAL_ERROR =
   'stale: the trial was running when the study resumed (the process running it stopped before it finished)';
 
-/** A study: the trials of one optimisation, their strategy, direction, seed, storage and pruner. */
-export interface Study {
+/**
+ * A study: the trials of one optimisation, their strategy, direction, seed, storage and pruner.
+ * `C` is the configuration type (the space's when built with `space()`, else `Config`).
+ */
+export interface Study<C extends Config = Config> {
   readonly name: string | undefined;
   readonly space: Space;
-  readonly strategy: Strategy;
+  readonly strategy: Strategy<C>;
   readonly direction: Direction;
   readonly seed: number;
   readonly storage: Storage;
   readonly pruner: Pruner;
   /** A snapshot of every trial, ordered by number (running ones included). */
-  readonly trials: FrozenTrial[];
+  readonly trials: FrozenTrial<C>[];
   /** The best complete trial by direction (earliest on ties); undefined when none completed. Kept as trials finish: O(1). */
-  readonly bestTrial: FrozenTrial | undefined;
+  readonly bestTrial: FrozenTrial<C> | undefined;
+  /** The best trial's value; undefined when none completed. */
   readonly bestValue: number | undefined;
   /** How many trials are in each state, kept as trials change: O(1), no copy of `trials`. */
   readonly counts: Readonly<Record<TrialState, number>>;
@@ -143,23 +158,23 @@ export interface Study {
    * process is gone; as in Optuna's fail_stale_trials) with {@link STALE_TRIAL_ERROR}, and
    * replays the strategy (see `replayStrategy`). A failed load is retried by the next call.
    */
-  load(): Promise<LoadResult>;
+  load(): Promise<LoadResult<C>>;
   /**
    * Starts the next trial: the oldest enqueued configuration, else the strategy's next suggestion.
    * Resolves to undefined when the strategy has nothing to suggest: with no trial running it is
    * exhausted and the study stops asking it; while trials run, a later ask asks it again. Throws
    * when the strategy suggests a configuration outside the space.
    */
-  ask(): Promise<Trial | undefined>;
+  ask(): Promise<Trial<C> | undefined>;
   /**
    * Finishes a running trial: a finite number completes it; NaN / ±Infinity fail it with
    * "objective returned NaN" (or Infinity); `{ state: 'failed', error }` fails it;
    * `{ state: 'pruned' }` prunes it with its last intermediate value. Telling a finished trial
    * throws. Resolves once the change is in storage.
    */
-  tell(trial: Trial | number, value: TellValue): Promise<FrozenTrial>;
+  tell(trial: Trial<C> | number, value: TellValue): Promise<FrozenTrial<C>>;
   /** Queues a configuration to run before any strategy suggestion. Throws SpaceError if it is not in the space. */
-  enqueue(config: Config): void;
+  enqueue(config: C): void;
   /**
    * Runs `objective` on trial after trial, up to `concurrency` at once, until `trials` have been
    * started, the strategy is exhausted, the timeout passes or the signal aborts (running trials
@@ -173,7 +188,8 @@ export interface Study {
    * rethrown after the running trials finish. Needs `trials`, `timeoutMs`, `signal` or a strategy
    * with `finite: true`.
    */
-  optimize(objective: Objective, options?: OptimizeOptions): Promise<OptimizeResult>;
+  optimize(objective: Objective<C>, options?: OptimizeOptions<C>): Promise<OptimizeResult>;
+  /** The study as JSON (what `webtune run --out` writes); {@link parseStudyJSON} reads it back. */
   toJSON(): StudyJSON;
   /**
    * The trials as CSV (RFC 4180 quoting, `\n` line ends, header line first):
@@ -310,8 +326,10 @@ function isStrategy(x: unknown): x is Strategy {
 
 /**
  * Creates a study. Validates everything up front (the space with `createSpace`, which throws a
- * SpaceError naming the parameter; the direction; the seed, a safe integer).
+ * SpaceError naming the parameter; the direction; the seed, a safe integer). A space built with
+ * `space()` from `@webtune/space` types the study (`Study<ConfigOf<…>>`).
  */
+export function createStudy<C extends Config = Config>(options: StudyOptions<C>): Study<C>;
 export function createStudy(options: StudyOptions): Study {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`createStudy: options (${show(options)}) must be an object`);

@@ -1,14 +1,23 @@
 import type { Config, Space, SpaceJSON } from '@webtune/space';
 
+/** Whether the study looks for the smallest objective value ('minimize', the default) or the largest. */
 export type Direction = 'minimize' | 'maximize';
 
+/**
+ * Where a trial is: 'running' until the objective settles, then 'complete' (a finite value),
+ * 'failed' (it threw or returned no finite number) or 'pruned' (it threw `TrialPruned`).
+ */
 export type TrialState = 'running' | 'complete' | 'failed' | 'pruned';
 
-/** An immutable snapshot of one trial, as strategies, pruners and storages see it. */
-export interface FrozenTrial {
+/**
+ * An immutable snapshot of one trial, as strategies, pruners and storages see it. `C` is the
+ * configuration type: the space's when it was built with `space()` from `@webtune/space`
+ * (`params.lr` a number), else `Config`.
+ */
+export interface FrozenTrial<C extends Config = Config> {
   /** 0-based, in order of creation within the study. */
   readonly number: number;
-  readonly params: Config;
+  readonly params: C;
   readonly state: TrialState;
   /** The objective value; present for complete trials (and for pruned ones: the last reported value). */
   readonly value?: number;
@@ -29,29 +38,29 @@ export interface FrozenTrial {
  * replaced (never moved or removed) when its trial changes, so a reader that keeps how far it has
  * read sees each new trial once and re-reads only the ones it saw running.
  */
-export interface TrialHistory {
+export interface TrialHistory<C extends Config = Config> {
   /** How many trials the study has. */
   readonly length: number;
   /** The trial at position `i`, 0 ≤ i < length. */
-  at(i: number): FrozenTrial;
+  at(i: number): FrozenTrial<C>;
 }
 
-/** What a strategy sees when asked for suggestions. */
-export interface SuggestContext {
+/** What a strategy sees when asked for suggestions (`C`: the study's configuration type). */
+export interface SuggestContext<C extends Config = Config> {
   readonly space: Space;
   readonly direction: Direction;
   /**
    * Every trial of the study so far, running ones included (those are the pending points): a
    * snapshot that does not change during the call. The study builds it on first read, O(n).
    */
-  readonly trials: readonly FrozenTrial[];
+  readonly trials: readonly FrozenTrial<C>[];
   /**
    * The same trials read in place (see {@link TrialHistory}), for strategies that keep their own
    * bookkeeping and read only what is new, O(1) amortised per trial instead of O(n). It can change
    * during an asynchronous call (a running trial finishes). The study always passes it; optional
    * for contexts built elsewhere, which give `trials` only.
    */
-  readonly history?: TrialHistory;
+  readonly history?: TrialHistory<C>;
   /** How many configurations are wanted now (≥ 1). */
   readonly count: number;
   /** The study's seed; a strategy created without its own seed derives its random stream from this. */
@@ -73,15 +82,21 @@ export interface SuggestContext {
  * fewer means it has nothing more to suggest for now. The study asks again for more, and once it
  * returns none while no trial is running the strategy is exhausted and never asked again (a
  * finite strategy may retry a running trial's configuration if that trial fails).
+ *
+ * `C` is the configuration type of the studies it serves: a strategy written for one typed space
+ * sees its trials typed (`Strategy<ConfigOf<…>>`). The built-in strategies serve any space
+ * (`Strategy`, assignable to every `Strategy<C>`); what they suggest is checked against the space
+ * by the study, so it is returned as `Config`.
  */
-export interface Strategy {
+export interface Strategy<C extends Config = Config> {
   readonly name: string;
   /**
    * True when the strategy ends by itself after finitely many suggestions (exhaustive, grid).
    * `study.optimize` without `trials`, `timeoutMs` or `signal` runs only such strategies.
    */
   readonly finite?: boolean;
-  suggest(context: SuggestContext): Promise<Config[]>;
+  /** Up to `context.count` configurations of `context.space` to try next (fewer: nothing more for now). */
+  suggest(context: SuggestContext<C>): Promise<Config[]>;
   /** Frees resources (GPU buffers) the strategy holds. */
   destroy?(): void;
 }
@@ -95,8 +110,15 @@ export interface PruneContext {
   readonly seed?: number;
 }
 
+/**
+ * Decides whether a running trial should stop early, from the intermediate values it and the other
+ * trials reported: `noPruner`, `medianPruner`, `percentilePruner`, `thresholdPruner`,
+ * `successiveHalvingPruner`, `hyperbandPruner`, or any object of this shape. The objective reaches
+ * it only through `trial.shouldPrune()` (and then throws `TrialPruned`).
+ */
 export interface Pruner {
   readonly name: string;
+  /** True when the trial in `context` should stop now. Called on every `trial.shouldPrune()`. */
   shouldPrune(context: PruneContext): boolean;
 }
 
@@ -135,10 +157,10 @@ export interface Storage {
   close?(): void | Promise<void>;
 }
 
-/** The live handle an objective receives for its trial. */
-export interface Trial {
+/** The live handle an objective receives for its trial (`C`: the study's configuration type). */
+export interface Trial<C extends Config = Config> {
   readonly number: number;
-  readonly params: Config;
+  readonly params: C;
   /** Aborted when the study's signal aborts or its timeout passes. */
   readonly signal: AbortSignal;
   /**
@@ -148,8 +170,16 @@ export interface Trial {
   report(step: number, value: number): void;
   /** Asks the study's pruner whether this trial should stop now; the objective then throws `new TrialPruned()`. */
   shouldPrune(): boolean;
+  /** Stores `value` (a JSON value: no NaN, functions or class instances, else it throws) as `userAttrs[key]`. */
   setUserAttr(key: string, value: unknown): void;
 }
 
-/** An objective: returns the value to minimise or maximise. Throwing or returning a non-finite value fails the trial. */
-export type Objective = (params: Config, trial: Trial) => number | Promise<number>;
+/**
+ * An objective: returns the value to minimise or maximise. Throwing or returning a non-finite value
+ * fails the trial. `params` has the study's configuration type `C` (the space's, when it was built
+ * with `space()`; conditional parameters optional).
+ */
+export type Objective<C extends Config = Config> = (
+  params: C,
+  trial: Trial<C>,
+) => number | Promise<number>;

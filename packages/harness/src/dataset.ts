@@ -1,4 +1,3 @@
-import type * as tf from '@tensorflow/tfjs';
 import { createRng } from '@webtune/core';
 import { HarnessError } from './errors.js';
 
@@ -19,11 +18,24 @@ export interface Dataset {
   readonly imageShape?: readonly [number, number];
 }
 
+/**
+ * A TF.js tensor as the harness reads it: `tf.Tensor2D` and `tf.Tensor1D` are ones. Structural, so
+ * that the harness's declarations do not load TF.js's (which fail strict checks with skipLibCheck
+ * false).
+ */
+export interface TensorLike {
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  /** The values, row-major. */
+  dataSync(): ArrayLike<number>;
+}
+
+/** What {@link createDataset} takes. */
 export interface DatasetInput {
-  /** n×d: rows of numbers, a flat row-major Float32Array (then `numFeatures` is required), or a Tensor2D (read, not disposed). */
-  features: number[][] | Float32Array | tf.Tensor2D;
-  /** n class indices 0..k−1, as numbers, an Int32Array or a Tensor1D (read, not disposed). */
-  labels: number[] | Int32Array | tf.Tensor1D;
+  /** n×d: rows of numbers, a flat row-major Float32Array (then `numFeatures` is required), or a 2-D tensor (read, not disposed). */
+  features: number[][] | Float32Array | TensorLike;
+  /** n class indices 0..k−1, as numbers, an Int32Array or a 1-D tensor (read, not disposed). */
+  labels: number[] | Int32Array | TensorLike;
   /** Number of classes k. Default: max label + 1. */
   numClasses?: number;
   /** Features per example; required when `features` is a flat Float32Array. */
@@ -34,7 +46,7 @@ export interface DatasetInput {
   name?: string;
 }
 
-function isTensor(value: unknown): value is tf.Tensor {
+function isTensor(value: unknown): value is TensorLike {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -208,6 +220,7 @@ export interface DataPart {
 /** How features are scaled, with statistics taken from the training part only. */
 export type Scaling = 'standardize' | 'minmax' | 'none';
 
+/** How {@link splitDataset} divides and scales a dataset. */
 export interface SplitOptions {
   /** Seeds the stratified assignment. Default 0. */
   seed?: number;
@@ -242,6 +255,7 @@ function checkFraction(name: string, value: number): void {
   }
 }
 
+/** Whether `value` was already split (by {@link splitDataset}) into train, validation and test parts. */
 export function isSplitDataset(value: Dataset | SplitDataset): value is SplitDataset {
   return 'train' in value && 'validation' in value && 'test' in value;
 }

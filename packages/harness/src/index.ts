@@ -1,4 +1,10 @@
-export { type BackendName, getWebGPUDevice, useBackend } from './backend.js';
+export {
+  type BackendChoice,
+  type BackendName,
+  chooseBackend,
+  getWebGPUDevice,
+  useBackend,
+} from './backend.js';
 export {
   createDataset,
   type DataPart,
@@ -9,14 +15,13 @@ export {
   type SplitDataset,
   type SplitOptions,
   splitDataset,
+  type TensorLike,
 } from './dataset.js';
 export { DIGITS_URL, loadDigits, parseDigitsCsv } from './digits.js';
 export { HarnessError } from './errors.js';
 export {
   ACTIVATIONS,
   type Activation,
-  buildModel,
-  createOptimizer,
   DEFAULT_MODEL_CONFIG,
   type ModelConfig,
   OPTIMIZERS,

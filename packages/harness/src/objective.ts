@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import type { Trial } from '@webtune/core';
 import { TrialPruned } from '@webtune/core';
 import type { Config } from '@webtune/space';
@@ -12,8 +11,10 @@ import {
 } from './dataset.js';
 import { HarnessError } from './errors.js';
 import { type ModelConfig, paramsToModelConfig, resolveModelConfig } from './model.js';
+import * as tf from './tf.js';
 import { checkEarlyStopping, trainModel } from './train.js';
 
+/** Options of {@link createObjective}: the data, the model, and how to train it. */
 export interface ObjectiveOptions {
   /** A dataset (split here with `split` and `seed`) or an already split one. */
   dataset: Dataset | SplitDataset;

@@ -1,8 +1,9 @@
-import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@webtune/core';
 import type { DataPart, SplitDataset } from './dataset.js';
 import { HarnessError } from './errors.js';
-import { buildModel, createOptimizer, type ModelConfig, resolveModelConfig } from './model.js';
+import { buildModel, createOptimizer } from './layers.js';
+import { type ModelConfig, resolveModelConfig } from './model.js';
+import * as tf from './tf.js';
 
 /** Longest stretch of training without yielding to the event loop. */
 const YIELD_EVERY_MS = 50;
@@ -17,6 +18,7 @@ export interface EpochMetrics {
   valAccuracy: number;
 }
 
+/** Options of {@link trainModel}. */
 export interface TrainOptions {
   /** Maximum epochs. */
   epochs: number;
@@ -31,6 +33,7 @@ export interface TrainOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** What {@link trainModel} returns: the metrics of each epoch run and of the best one. */
 export interface TrainResult {
   /** One entry per epoch run. */
   history: EpochMetrics[];

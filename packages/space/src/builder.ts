@@ -55,33 +55,51 @@ export interface TypedSpace<C extends Config> extends Space {
   key(config: C): string;
 }
 
-/** A float parameter in [low, high] (`low == high` fixes the value). */
+/**
+ * A conditional float parameter in [low, high]: active only when `options.when` holds, so it is
+ * optional in the configuration type of a {@link space} (`number | undefined`).
+ */
 export function float(
   low: number,
   high: number,
   options: FloatOptions & { when: Condition },
 ): FloatParamJSON & { when: Condition };
+/**
+ * A float parameter in [low, high] (`low == high` fixes the value); `log` samples and encodes on a
+ * log scale, `step` restricts it to low + k·step. A `number` in the configuration type.
+ */
 export function float(low: number, high: number, options?: FloatOptions): FloatParamJSON;
 export function float(low: number, high: number, options: FloatOptions = {}): FloatParamJSON {
   return { ...options, type: 'float', low, high };
 }
 
-/** An integer parameter in [low, high] (inclusive). */
+/**
+ * A conditional integer parameter in [low, high] (inclusive): active only when `options.when`
+ * holds, so it is optional in the configuration type of a {@link space}.
+ */
 export function int(
   low: number,
   high: number,
   options: IntOptions & { when: Condition },
 ): IntParamJSON & { when: Condition };
+/** An integer parameter in [low, high] (inclusive); a `number` in the configuration type. */
 export function int(low: number, high: number, options?: IntOptions): IntParamJSON;
 export function int(low: number, high: number, options: IntOptions = {}): IntParamJSON {
   return { ...options, type: 'int', low, high };
 }
 
-/** A categorical parameter over `choices` (strings, finite numbers, booleans; unordered). */
+/**
+ * A conditional categorical parameter: active only when `options.when` holds, so it is optional in
+ * the configuration type of a {@link space}; its type is the union of `choices`.
+ */
 export function categorical<const C extends readonly ParamValue[]>(
   choices: C,
   options: { when: Condition },
 ): CategoricalParamJSON & { choices: C; when: Condition };
+/**
+ * A categorical parameter over `choices` (strings, finite numbers, booleans; unordered); in the
+ * configuration type, the union of the choices (`categorical(['adam', 'sgd'])`: `'adam' | 'sgd'`).
+ */
 export function categorical<const C extends readonly ParamValue[]>(
   choices: C,
   options?: { when?: Condition },

@@ -10,6 +10,7 @@ export type Config = Record<string, ParamValue>;
  */
 export type Condition = Record<string, readonly ParamValue[]>;
 
+/** A float parameter in [low, high] (canonical JSON form; built by `float()`). */
 export interface FloatParamJSON {
   type: 'float';
   low: number;
@@ -21,6 +22,7 @@ export interface FloatParamJSON {
   when?: Condition;
 }
 
+/** An integer parameter in [low, high], inclusive (canonical JSON form; built by `int()`). */
 export interface IntParamJSON {
   type: 'int';
   low: number;
@@ -31,12 +33,14 @@ export interface IntParamJSON {
   when?: Condition;
 }
 
+/** A categorical parameter over unordered `choices` (canonical JSON form; built by `categorical()`). */
 export interface CategoricalParamJSON {
   type: 'categorical';
   choices: readonly ParamValue[];
   when?: Condition;
 }
 
+/** One parameter's definition in a {@link SpaceJSON}. */
 export type ParamJSON = FloatParamJSON | IntParamJSON | CategoricalParamJSON;
 
 /** The canonical JSON form of a search space: parameter name → definition, in declaration order. */
@@ -44,6 +48,7 @@ export type SpaceJSON = Record<string, ParamJSON>;
 
 /** The random source every sampling function takes: uniform in [0, 1). */
 export interface RandomSource {
+  /** A uniform draw in [0, 1). */
   random(): number;
 }
 
@@ -93,6 +98,7 @@ export interface Space {
   readonly conditional: boolean;
   /** The definition of one parameter (canonical JSON form). Throws for an unknown name. */
   param(name: string): ParamJSON;
+  /** The canonical JSON form: only the options that are set, parameters in declaration order. */
   toJSON(): SpaceJSON;
   /** Configuration → unit-cube point (length `dims`). Throws SpaceError if the config is not in the space. */
   encode(config: Config): Float64Array;
