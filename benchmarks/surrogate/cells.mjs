@@ -7,7 +7,9 @@ import {
   conditionGP,
   createCpuBackend,
   kernelMatrix,
+  kernelMatrixPacked,
   mulberry32,
+  packLower,
   scoreTopKSync,
 } from '@webtune/gp';
 
@@ -69,9 +71,10 @@ export const CROSSOVER_K = 8;
 
 /**
  * One cell of the 'auto' break-even sweep: what a suggestion costs on each backend when the
- * strategy hands over a freshly fitted GP, as it does on every suggestion. CPU: scoreTopK on the
- * f64 model. WebGPU: the same call on a new model object, so it uploads L and α, forms L⁻¹ and
- * scores — everything 'auto' pays when it routes a call to the GPU.
+ * strategy hands over a freshly fitted GP (after a refit; between refits only new rows of L
+ * travel). CPU: scoreTopK on the f64 model. WebGPU: the same call on a model object that is not
+ * a view of a factor already on the device, so it uploads L and α and scores — everything
+ * 'auto' pays when it routes such a call to the GPU.
  */
 export async function crossoverCell(problem, gpu, reps) {
   const { spec, params, n, m, x, xc, ys } = problem;
@@ -79,7 +82,8 @@ export async function crossoverCell(problem, gpu, reps) {
   const gp = conditionGP(spec, params, x, n, ys, 0, 1);
   const cpu = createCpuBackend();
   const c = await time(() => cpu.scoreTopK(gp, xc, m, acq, CROSSOVER_K), reps);
-  const g = await time(() => gpu.scoreTopK({ ...gp }, xc, m, acq, CROSSOVER_K), reps);
+  const fresh = () => ({ ...gp, factor: undefined, factorGeneration: undefined });
+  const g = await time(() => gpu.scoreTopK(fresh(), xc, m, acq, CROSSOVER_K), reps);
   return { cpuMs: c.ms, gpuMs: g.ms };
 }
 
@@ -102,12 +106,13 @@ export async function runCell(problem, backend, reps, policy) {
   };
   if (backend === 'cpu') {
     const cpu = createCpuBackend();
+    // Packed, as the CPU backend keeps K and L.
     let kmat;
     await stage('kernel', () => {
-      kmat = kernelMatrix(spec, params, x, n);
+      kmat = kernelMatrixPacked(spec, params, x, n);
     });
     await stage('cholesky', () => {
-      cholesky(kmat ?? kernelMatrix(spec, params, x, n), n);
+      cholesky(kmat ?? kernelMatrixPacked(spec, params, x, n), n);
     });
     // Conditioned before the clock starts: score times the scoring alone.
     const gp = policy('score')?.skip ? undefined : conditionGP(spec, params, x, n, ys, 0, 1);
@@ -126,8 +131,10 @@ export async function runCell(problem, backend, reps, policy) {
   await stage('cholesky', async () => {
     factor = await backend.cholesky(kmat, n);
   });
-  // A FittedGP from the GPU's factor (the CPU's f64 Cholesky takes minutes at n = 8192).
+  // A FittedGP from the GPU's df64 factor (the CPU's f64 Cholesky takes minutes at n = 8192),
+  // packed as FittedGP.chol is.
   factor ??= await backend.cholesky(kmat, n);
+  const chol = packLower(factor.l, n);
   const gp = {
     spec,
     params,
@@ -136,12 +143,12 @@ export async function runCell(problem, backend, reps, policy) {
     x,
     yMean: 0,
     yStd: 1,
-    alpha: choleskySolve(factor.l, n, ys),
-    chol: factor.l,
+    alpha: choleskySolve(chol, n, ys),
+    chol,
     jitter: factor.jitter,
     logMarginalLikelihood: Number.NaN,
   };
-  // The first call uploads L and α and forms L⁻¹ (once per fitted GP); later calls reuse them.
+  // The first call uploads L and α (once per fitted GP); later calls reuse them.
   await stage('score', () => backend.scoreTopK(gp, xc, m, acq, 1));
   await stage('suggest', () =>
     backend.conditionAndScoreTopK(spec, params, x, ys, n, xc, m, acq, 1),

@@ -460,7 +460,7 @@ function crossoverLines(results) {
   const lines = [
     "## 'auto' break-even",
     '',
-    `What one suggestion's scoring costs when the strategy hands over a freshly fitted GP (k = 8, logEI, d = ${CROSSOVER.d}): the CPU's scoreTopK against WebGPU's upload of L and α + L⁻¹ + scoring. Median ms, cpu / webgpu.`,
+    `What one suggestion's scoring costs when the strategy hands over a freshly fitted GP (k = 8, logEI, d = ${CROSSOVER.d}): the CPU's scoreTopK against WebGPU's upload of L and α + exact scoring (screen, then df64 for the candidates that can reach the top k). Median ms, cpu / webgpu.`,
     '',
   ];
   for (const e of results.environments) {
@@ -541,7 +541,7 @@ function chart(results) {
     `<rect x="${W - 200}" y="30" width="12" height="12" fill="#888"/><text x="${W - 183}" y="40">cpu (f64)</text>`,
   );
   parts.push(
-    `<rect x="${W - 120}" y="30" width="12" height="12" fill="#1f77b4"/><text x="${W - 103}" y="40">webgpu (f32)</text>`,
+    `<rect x="${W - 120}" y="30" width="12" height="12" fill="#1f77b4"/><text x="${W - 103}" y="40">webgpu (df64)</text>`,
   );
   parts.push('</svg>');
   return parts.join('\n');

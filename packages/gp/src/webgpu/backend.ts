@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" preserve="true" />
 import { acquisitionValues } from '../acquisition.js';
-import { createCpuBackend, scoreTopKSync, topK } from '../cpuBackend.js';
+import { createCpuBackend, scoreTopKSync } from '../cpuBackend.js';
 import { conditionGP, logPosteriorObjective } from '../fit.js';
 import {
   checkPoints,
@@ -26,25 +26,58 @@ import type {
   SurrogateBackend,
   TopK,
 } from '../types.js';
+import type { Certificate } from './certify.js';
 import { type DeviceOptions, describeAdapter, openDevice } from './device.js';
-import { type Batch, Engine, GPU_TOPK_MAX, type GpuKernel, gpuKernel } from './engine.js';
+import { factoriseOnDevice, jitterSchedule, recordCholeskyDf64 } from './deviceFactor.js';
+import { splitInto } from './df64.js';
+import { checkDf64, type Df64Check } from './df64Check.js';
+import { Engine } from './engine.js';
+import { EXACT, SCREEN } from './exact.wgsl.js';
+import {
+  BACKWARD_SOLVE,
+  CHOLESKY_DIAGONAL_DF64,
+  CHOLESKY_PANEL_DF64,
+  CHOLESKY_UPDATE_DF64,
+  FORWARD_SOLVE,
+  KERNEL_PACKED,
+} from './factor.wgsl.js';
+import { LIKELIHOOD_GRADIENT_DF64, TRIANGULAR_INVERSE_DF64 } from './likelihood.wgsl.js';
+import { compilePipelines, setFusedMultiplyAdd } from './pipelines.js';
+import { type LoadStats, ResidentModel } from './resident.js';
+import { ExactScoring, modelParams } from './scoring.js';
+import { TOPK } from './topk.wgsl.js';
+
+/** The pipelines each operation needs (compiled in the background from creation on). */
+const SCORING = [SCREEN, EXACT, TOPK];
+const FACTOR = [
+  KERNEL_PACKED,
+  CHOLESKY_DIAGONAL_DF64,
+  CHOLESKY_PANEL_DF64,
+  CHOLESKY_UPDATE_DF64,
+  FORWARD_SOLVE,
+  BACKWARD_SOLVE,
+];
+const LIKELIHOOD = [...FACTOR, TRIANGULAR_INVERSE_DF64, LIKELIHOOD_GRADIENT_DF64];
 
 /** Options of {@link createWebGPUBackend}. */
 export interface WebGPUBackendOptions extends DeviceOptions {
   /**
-   * Most candidates scored per chunk (default 524288, lowered to fit the device's storage
-   * binding size): smaller chunks use less GPU memory, m × n × 4 bytes per chunk at most.
+   * Most candidates screened per chunk (default 524288, lowered to fit the device's storage
+   * binding size): m × d × 8 bytes of candidate coordinates per chunk.
    */
   chunkSize?: number;
 }
 
 /**
  * The GP operations beyond {@link SurrogateBackend} that the WebGPU backend offers and the
- * conformance suite (conformance.ts) checks against the CPU reference.
+ * conformance suite (conformance.ts) checks against the CPU reference. Each factorises like the
+ * CPU: no jitter first, then the CPU's schedule (1e-10…1e-2 × the mean diagonal) when a pivot
+ * fails the CPU's test (≤ 1e-12 of its diagonal entry); `jitter` reports what was added, and
+ * the results are those of K + jitter·I — never of another matrix than the CPU's.
  */
 export interface GpOperations {
   /**
-   * K with noise on the diagonal, computed on the GPU in f32.
+   * K with noise on the diagonal.
    * @param x n×d, row-major, unit cube. @returns n×n, row-major.
    */
   kernelMatrix(
@@ -54,13 +87,13 @@ export interface GpOperations {
     n: number,
   ): Promise<Float64Array>;
   /**
-   * Blocked Cholesky on the GPU (f32), with the CPU's jitter schedule on failure.
+   * The lower Cholesky factor of a + jitter·I.
    * @param a n×n, row-major, symmetric positive definite. @returns l n×n lower (upper zero).
    */
   cholesky(a: Float64Array, n: number): Promise<{ l: Float64Array; jitter: number }>;
   /**
-   * One fit-free suggest step entirely on the GPU: K, its Cholesky, L⁻¹, α, then the posterior
-   * and acquisition of the m candidates and their top k, with one readback.
+   * One fit-free suggest step: K, its Cholesky, α, then the acquisition of the m candidates
+   * and their exact top k.
    * @param ys n standardised outputs. @param xc m×d, row-major.
    */
   conditionAndScoreTopK(
@@ -76,9 +109,10 @@ export interface GpOperations {
   ): Promise<TopK & { jitter: number }>;
   /**
    * Log marginal likelihood of ys (priors excluded) and its gradient with respect to
-   * θ = (log ℓ_1 … log ℓ_e, log s², log σ²_noise) — what a hyperparameter fit evaluates — from
-   * K, its Cholesky, L⁻¹, α and K⁻¹ on the GPU: ∂LML/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ), summed per
-   * 64×64 tile of pairs on the GPU and across tiles in f64. At most 64 lengthscales.
+   * θ = (log ℓ_1 … log ℓ_e, log s², log σ²_noise) — what a hyperparameter fit evaluates:
+   * ∂LML/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ). A fit must not compare values of different `jitter`
+   * (they are likelihoods of different matrices); the CPU's fit objective adds the same jitter
+   * in the same cases.
    * @param ys n standardised outputs. @returns gradient of length e + 2.
    */
   logMarginalLikelihood(
@@ -91,34 +125,55 @@ export interface GpOperations {
 }
 
 /**
- * The WebGPU surrogate backend: every heavy step in WGSL, in f32.
- *
- * Precision against the f64 CPU backend (inputs in the unit cube, y standardised, noise ≥ 1e-6):
- * f32 carries ~6e-8 relative rounding per operation, and the errors that matter are those that
- * grow with n and with the conditioning of K:
- * - kernel matrix: |ΔK| ≤ 1e-5·s² per entry (a d-term distance sum, one exp);
- * - posterior mean: |Δμ| ≤ 1e-5·(1 + Σ_i |k_i α_i|) — α = K⁻¹y is large when K is badly
- *   conditioned and μ = kᵀα cancels its terms, so the error scales with their magnitudes;
- * - posterior variance: |Δσ²| ≤ 2e-4·s² — σ² = s² − ‖L⁻¹k‖² cancels two numbers of size s²,
- *   and L⁻¹ is formed in f32 (error ~ε_f32·cond(L));
- * - acquisition values from a given (μ, σ²): relative 1e-4 (ei, pi, ucb), absolute 1e-3 (logEI);
- * - the chosen candidate: the GPU's argmax is the CPU's, or its CPU acquisition value is within
- *   1e-2 (relative to the spread of the top values) of the CPU maximum — near-ties reorder.
- * The conformance tests (conformance.ts) check these bounds on random problems, continuous and
- * categorical; on SwiftShader the measured errors are 10–100× smaller than the bounds.
+ * The WebGPU surrogate backend. WGSL has no f64, and f32 cannot carry a GP at the noise levels
+ * a fit produces (1e-6, 1e-10: cond(K) up to 1e12), so everything that cancels runs in df64
+ * (double-f32, 48 bits; df64.wgsl.ts) and the results are the f64 CPU backend's within the
+ * size-relative tolerances of the gp README ("Precision"):
+ * - the model — a CPU-fitted GP's packed factor L, or one factorised on the device in df64 —
+ *   stays on the device; a GP that is a view of a growing GPFactor uploads only its new rows;
+ * - scoreTopK screens every candidate (μ in df64, a rigorous upper bound on the acquisition)
+ *   and scores exactly, in df64, only those whose bound can still reach the top k;
+ * - predict computes every μ and σ² in df64.
+ * A device whose compiler breaks the df64 arithmetic (checked at creation: `df64`) scores on
+ * the CPU instead, and says so in `description` and in each result's `certificate`.
  */
 export interface WebGPUSurrogateBackend extends SurrogateBackend, GpOperations {
   readonly name: 'webgpu';
+  /**
+   * The top k, exact: every candidate is screened on the GPU (μ in df64, a rigorous upper bound
+   * on the acquisition), the best by bound are scored exactly (df64) until no other can reach
+   * the top k. `certificate` says how many were scored exactly, and 'cpu' with the reason when
+   * the call ran on the CPU (device lost, or df64 arithmetic failed its check on this device).
+   */
+  scoreTopK(
+    gp: FittedGP,
+    xc: Float64Array,
+    m: number,
+    acquisition: AcquisitionSpec,
+    k: number,
+  ): Promise<TopK & { certificate: Certificate }>;
+  conditionAndScoreTopK(
+    spec: KernelSpec,
+    params: KernelParams,
+    x: Float64Array,
+    ys: Float64Array,
+    n: number,
+    xc: Float64Array,
+    m: number,
+    acquisition: AcquisitionSpec,
+    k: number,
+  ): Promise<TopK & { jitter: number; certificate: Certificate }>;
   readonly device: GPUDevice;
   readonly adapterInfo: GPUAdapterInfo | undefined;
+  /** What the df64 check found on this device at creation (fma fused, arithmetic exact). */
+  readonly df64: Df64Check;
+  /** What the last predict / scoreTopK uploaded of its model (see ResidentModel). */
+  readonly lastLoad: LoadStats | undefined;
   /** True once the device was lost; later calls run on the CPU backend. */
   readonly lost: boolean;
   /** The device-loss message, when lost. */
   readonly lostReason: string | undefined;
 }
-
-/** Largest finite f32. */
-const F32_MAX = 3.4028234663852886e38;
 
 function checkK(k: number, m: number): void {
   if (!Number.isInteger(k) || k < 0 || k > m) {
@@ -133,30 +188,17 @@ function checkFinite(name: string, values: Float64Array, len: number): void {
   }
 }
 
-/**
- * The lower triangle of `src` (n×n row-major, or packed lower when `packed`) as an nPad×nPad f32
- * matrix, with 1 on the padding's diagonal when `identity`.
- */
-function padded(
-  src: Float64Array,
-  n: number,
-  nPad: number,
-  identity: boolean,
-  packed = false,
-): Float32Array {
-  const out = new Float32Array(nPad * nPad);
+/** Full n×n row-major from packed lower df64 (vec2f) values; `symmetric` mirrors, else upper 0. */
+function unpackDf64(src: Float32Array, n: number, symmetric: boolean): Float64Array {
+  const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
-    const row = i * nPad;
-    const srow = packed ? rowOffset(i) : i * n;
-    for (let j = 0; j <= i; j++) out[row + j] = src[srow + j]!;
+    const ri = rowOffset(i);
+    for (let j = 0; j <= i; j++) {
+      const v = src[2 * (ri + j)]! + src[2 * (ri + j) + 1]!;
+      out[i * n + j] = v;
+      if (symmetric) out[j * n + i] = v;
+    }
   }
-  if (identity) for (let i = n; i < nPad; i++) out[i * nPad + i] = 1;
-  return out;
-}
-
-function padVector(src: Float64Array, n: number, nPad: number): Float32Array {
-  const out = new Float32Array(nPad);
-  for (let i = 0; i < n; i++) out[i] = src[i]!;
   return out;
 }
 
@@ -164,7 +206,8 @@ function padVector(src: Float64Array, n: number, nPad: number): Float32Array {
  * A SurrogateBackend on WebGPU. Device: `options.device` when given (e.g. TF.js's
  * `tf.backend().device`, so tuning and training share it; not destroyed by `destroy()`), else
  * one requested from `options.adapter` or from navigator.gpu / Node's optional `webgpu` package,
- * with the adapter's largest buffer limits.
+ * with the adapter's largest buffer limits. At creation it checks the df64 arithmetic on the
+ * device (a few ms) and compiles every pipeline concurrently.
  * @throws when no adapter is available — there is no silent fallback here; use
  * `createSurrogateBackend({ backend: 'auto' })` for that.
  */
@@ -177,13 +220,25 @@ export async function createWebGPUBackend(
   }
   const opened = await openDevice(options);
   const { device, info } = opened;
-  const engine = new Engine(device, chunkSize);
+  const df64 = await checkDf64(device);
+  setFusedMultiplyAdd(device, df64.fma);
+  // On a real GPU every pipeline compiles concurrently from now on (createComputePipelineAsync),
+  // each operation waiting only for its own. A fallback adapter (SwiftShader) compiles on the
+  // CPU, seconds per df64 shader: there each operation compiles what it needs on first use.
+  if (df64.ok && !info?.isFallbackAdapter) {
+    compilePipelines(device, [...SCORING, ...LIKELIHOOD]).catch(() => undefined);
+  }
+  const engine = new Engine(device);
+  const resident = new ResidentModel(device, engine.bindingLimit);
+  const exact = new ExactScoring(engine, chunkSize);
   const cpu = createCpuBackend();
+  const noExact = df64.ok
+    ? undefined
+    : `df64 arithmetic failed its check on this device (${df64.failure}), so every operation runs on the CPU`;
+  let lastLoad: LoadStats | undefined;
   let lost = false;
   let lostReason: string | undefined;
   let destroyed = false;
-  let model: FittedGP | undefined;
-  let modelKernel: GpuKernel | undefined;
   let chain: Promise<unknown> = Promise.resolve();
 
   device.lost.then((lostInfo) => {
@@ -195,10 +250,13 @@ export async function createWebGPUBackend(
     );
   });
 
-  /** Runs GPU work one call at a time (buffers are shared), falling back to CPU after loss. */
+  /**
+   * Runs GPU work one call at a time (buffers are shared); on the CPU after device loss or
+   * when df64 failed its check.
+   */
   async function guarded<T>(gpu: () => Promise<T>, onCpu: () => T | Promise<T>): Promise<T> {
     if (destroyed) throw new Error('webgpu backend: used after destroy()');
-    if (lost) return onCpu();
+    if (lost || noExact) return onCpu();
     const run = chain.then(async () => {
       device.pushErrorScope('out-of-memory');
       device.pushErrorScope('validation');
@@ -209,9 +267,8 @@ export async function createWebGPUBackend(
       const validation = await device.popErrorScope();
       const oom = await device.popErrorScope();
       const err = validation ?? oom;
-      // A failed call may have recorded the model's upload (L⁻¹) without submitting it: load it
-      // afresh next time rather than trust buffers that were never written.
-      if (err || result.failure !== undefined) model = undefined;
+      // A failed call may have written part of the resident model: upload it afresh next time.
+      if (err || result.failure !== undefined) resident.invalidate();
       // A GPU validation message explains a failed readback better than the readback's error.
       if (err && !lost) throw new Error(`webgpu: ${err.message}`);
       if (result.failure !== undefined) throw result.failure;
@@ -227,27 +284,21 @@ export async function createWebGPUBackend(
     }
   }
 
-  /** Uploads a CPU-fitted GP (L and α from f64) and records L⁻¹, unless it is already there. */
-  function loadModel(batch: Batch, gp: FittedGP): GpuKernel {
-    if (model === gp && modelKernel) return modelKernel;
-    const k = gpuKernel(gp.spec, gp.params, gp.x, gp.n);
-    engine.checkMatrix(k.nPad, k.n);
-    engine.uploadKernel(k);
-    engine.buffer('a', k.nPad * k.nPad * 4);
-    engine.write('a', padded(gp.chol, gp.n, k.nPad, true, true));
-    engine.buffer('linv', k.nPad * k.nPad * 4);
-    engine.write('alpha', padVector(gp.alpha, gp.n, k.nPad));
-    engine.recordInverse(batch, k.nPad);
-    model = gp;
-    modelKernel = k;
-    return k;
-  }
+  /** Why a call runs on the CPU now. */
+  const cpuReason = () => noExact ?? `WebGPU device lost (${lostReason})`;
 
   const backend: WebGPUSurrogateBackend = {
     name: 'webgpu',
-    description: `webgpu: ${describeAdapter(info)}; f32 kernels, CPU f64 reference within the documented tolerances`,
+    description: `webgpu: ${describeAdapter(info)}; ${
+      noExact ??
+      `df64 kernels (exact products by ${df64.fma ? 'fma' : "Dekker's splitting"}), within the documented size-relative tolerances of the f64 CPU backend`
+    }`,
     device,
     adapterInfo: info,
+    df64,
+    get lastLoad() {
+      return lastLoad;
+    },
     get lost() {
       return lost;
     },
@@ -260,17 +311,10 @@ export async function createWebGPUBackend(
       if (gp.n === 0 || m === 0) return cpu.predict(gp, xc, m);
       return guarded(
         async () => {
-          const batch = engine.newBatch();
-          const k = loadModel(batch, gp);
-          const last = engine.score(batch, k, xc, m, undefined);
-          const out = await engine.read(last, [
-            { src: engine.buffer('mean', m * 4), bytes: m * 4 },
-            { src: engine.buffer('variance', m * 4), bytes: m * 4 },
-          ]);
-          return {
-            mean: Float64Array.from(new Float32Array(out, 0, m)),
-            variance: Float64Array.from(new Float32Array(out, m * 4, m)),
-          };
+          await compilePipelines(device, SCORING);
+          const { buffers, stats } = resident.load(gp);
+          lastLoad = stats;
+          return exact.posterior(gp, buffers, xc, m);
         },
         () => cpu.predict(gp, xc, m),
       );
@@ -280,33 +324,39 @@ export async function createWebGPUBackend(
       checkPoints('xc', xc, m, gp.d);
       checkK(k, m);
       acquisitionValues(acquisition, new Float64Array(0), new Float64Array(0));
-      if (gp.n === 0 || k === 0) return cpu.scoreTopK(gp, xc, m, acquisition, k);
+      const onCpu = (reason: string) => ({
+        ...scoreTopKSync(gp, xc, m, acquisition, k),
+        certificate: { on: 'cpu', exact: m, rounds: 1, reason } satisfies Certificate,
+      });
+      if (gp.n === 0 || k === 0) return Promise.resolve(onCpu('nothing to score on the GPU'));
       return guarded(
         async () => {
-          const batch = engine.newBatch();
-          const kern = loadModel(batch, gp);
-          const last = engine.score(batch, kern, xc, m, acquisition);
-          return readTopK(last, m, k);
+          await compilePipelines(device, SCORING);
+          const { buffers, stats } = resident.load(gp);
+          lastLoad = stats;
+          return exact.scoreTopK(gp, buffers, xc, m, acquisition, k);
         },
-        () => scoreTopKSync(gp, xc, m, acquisition, k),
+        () => onCpu(cpuReason()),
       );
     },
 
     kernelMatrix(spec, params, x, n) {
       validateParams(kernelLayout(spec), params);
       checkPoints('x', x, n, spec.d);
+      checkFinite('x', x, n * spec.d);
       if (n === 0) return Promise.resolve(new Float64Array(0));
       return guarded(
         async () => {
-          model = undefined;
-          const kern = gpuKernel(spec, params, x, n);
-          engine.uploadKernel(kern);
+          await compilePipelines(device, [KERNEL_PACKED]);
+          const bufs = resident.prepare(spec, params, x, n);
+          const a = engine.buffer('kmat', packedLength(n) * 8);
+          const adiag = engine.buffer('adiag', n * 8);
           const batch = engine.newBatch();
-          const a = engine.recordKernelMatrix(batch, kern, 0);
-          const out = new Float32Array(
-            await engine.read(batch, [{ src: a, bytes: kern.nPad * kern.nPad * 4 }]),
-          );
-          return unpad(out, n, kern.nPad, false);
+          const g = Math.ceil(n / 16);
+          const p = modelParams({ spec, params, n, d: spec.d, jitter: 0 });
+          batch.dispatch(KERNEL_PACKED, p, [bufs.x, bufs.x, bufs.kw, a, adiag], g, g);
+          const out = await engine.read(batch, [{ src: a, bytes: packedLength(n) * 8 }]);
+          return unpackDf64(new Float32Array(out), n, true);
         },
         () => kernelMatrix(spec, params, x, n),
       );
@@ -320,30 +370,35 @@ export async function createWebGPUBackend(
       if (n === 0) return Promise.resolve({ l: new Float64Array(0), jitter: 0 });
       return guarded(
         async () => {
-          model = undefined;
-          const nPad = Math.max(64, Math.ceil(n / 64) * 64);
-          engine.checkMatrix(nPad, n);
-          const base = padded(a, n, nPad, true);
+          await compilePipelines(device, FACTOR);
+          const packed = packLower(a, n);
           let meanDiag = 0;
           for (let i = 0; i < n; i++) meanDiag += a[i * n + i]!;
           meanDiag /= n;
-          for (const jitter of [0, ...JITTER_SCHEDULE.map((s) => s * meanDiag)]) {
-            const src = jitter === 0 ? base : base.slice();
-            if (jitter !== 0) for (let i = 0; i < n; i++) src[i * nPad + i]! += jitter;
-            engine.buffer('a', nPad * nPad * 4);
-            engine.write('a', src);
+          const values = new Float32Array(2 * packed.length);
+          const diag = new Float32Array(2 * n);
+          for (const jitter of jitterSchedule(meanDiag)) {
+            if (jitter > 0 && !(meanDiag > 0)) break;
+            for (let i = 0; i < n; i++) packed[rowOffset(i) + i] = a[i * n + i]! + jitter;
+            splitInto(packed, packed.length, values);
+            for (let i = 0; i < n; i++) {
+              diag[2 * i] = values[2 * (rowOffset(i) + i)]!;
+              diag[2 * i + 1] = values[2 * (rowOffset(i) + i) + 1]!;
+            }
+            const buf = engine.write('chol-a', values);
+            const adiag = engine.write('chol-diag', diag);
+            const dinv = engine.buffer('chol-dinv', n * 8);
             const batch = engine.newBatch();
-            const info = engine.recordCholesky(batch, nPad);
+            const info = recordCholeskyDf64(engine, batch, buf, adiag, dinv, n);
             const out = await engine.read(batch, [
               { src: info, bytes: 4 },
-              { src: engine.buffer('a', 0), bytes: nPad * nPad * 4 },
+              { src: buf, bytes: packed.length * 8 },
             ]);
-            if (new Uint32Array(out, 0, 1)[0] === 0) {
-              return { l: unpad(new Float32Array(out, 4), n, nPad, true), jitter };
-            }
+            if (new Uint32Array(out, 0, 1)[0] !== 0) continue;
+            return { l: unpackDf64(new Float32Array(out, 4), n, false), jitter };
           }
           throw new Error(
-            `cholesky: matrix (n = ${n}) is not positive definite in f32 even with jitter ${JITTER_SCHEDULE.at(-1)}× the mean diagonal`,
+            `cholesky: matrix (n = ${n}) is not positive definite even with jitter ${JITTER_SCHEDULE.at(-1)}× the mean diagonal`,
           );
         },
         () => cpuCholeskyFull(a, n),
@@ -359,26 +414,24 @@ export async function createWebGPUBackend(
       checkFinite('ys', ys, n);
       checkFinite('x', x, n * spec.d);
       acquisitionValues(acquisition, new Float64Array(0), new Float64Array(0));
-      const onCpu = () => {
+      const onCpu = (reason: string) => {
         const gp = conditionGP(spec, params, x, n, ys, 0, 1);
-        return { ...scoreTopKSync(gp, xc, m, acquisition, k), jitter: gp.jitter };
+        return {
+          ...scoreTopKSync(gp, xc, m, acquisition, k),
+          jitter: gp.jitter,
+          certificate: { on: 'cpu', exact: m, rounds: 1, reason } satisfies Certificate,
+        };
       };
-      if (n === 0 || k === 0) return Promise.resolve(onCpu());
-      return guarded(async () => {
-        model = undefined;
-        const kern = gpuKernel(spec, params, x, n);
-        engine.checkMatrix(kern.nPad, n);
-        const meanDiag = params.outputScale + params.noise;
-        for (const jitter of [0, ...JITTER_SCHEDULE.map((s) => s * meanDiag)]) {
-          const { batch, info } = recordConditioning(kern, ys, n, jitter);
-          const last = engine.score(batch, kern, xc, m, acquisition);
-          const result = await readTopK(last, m, k, info);
-          if (result.ok) return { index: result.index, value: result.value, jitter };
-        }
-        throw new Error(
-          `conditionAndScoreTopK: K (n = ${n}) is not positive definite in f32 even with jitter ${JITTER_SCHEDULE.at(-1)}× the mean diagonal`,
-        );
-      }, onCpu);
+      if (n === 0 || k === 0) return Promise.resolve(onCpu('nothing to score on the GPU'));
+      return guarded(
+        async () => {
+          await compilePipelines(device, [...FACTOR, ...SCORING]);
+          const model = await factoriseOnDevice(engine, resident, spec, params, x, n, ys);
+          const top = await exact.scoreTopK(model.gp, model.bufs, xc, m, acquisition, k);
+          return { ...top, jitter: model.jitter };
+        },
+        () => onCpu(cpuReason()),
+      );
     },
 
     logMarginalLikelihood(spec, params, x, ys, n) {
@@ -392,38 +445,55 @@ export async function createWebGPUBackend(
       const { e } = layout;
       return guarded(
         async () => {
-          model = undefined;
-          const kern = gpuKernel(spec, params, x, n);
-          engine.checkMatrix(kern.nPad, n);
-          const meanDiag = params.outputScale + params.noise;
-          for (const jitter of [0, ...JITTER_SCHEDULE.map((s) => s * meanDiag)]) {
-            const { batch, info } = recordConditioning(kern, ys, n, jitter);
-            const { partial, slots } = engine.recordLikelihood(batch, kern, e);
-            const tiles = (kern.nPad / 64) ** 2;
-            const out = await engine.read(batch, [
-              { src: info, bytes: 4 },
-              { src: partial, bytes: tiles * slots * 4 },
-            ]);
-            if (new Uint32Array(out, 0, 1)[0] !== 0) continue;
-            const parts = new Float32Array(out, 4, tiles * slots);
-            const sum = new Float64Array(slots);
-            for (let t = 0; t < tiles; t++) {
-              for (let c = 0; c < slots; c++) sum[c]! += parts[t * slots + c]!;
-            }
-            const gradient = new Float64Array(e + 2);
-            for (let c = 0; c < e; c++) {
-              const l = params.lengthscales[c]!;
-              gradient[c] = (-2 / (l * l)) * sum[c]!;
-            }
-            const trW = sum[e + 1]!;
-            gradient[e] = sum[e]! + 0.5 * params.outputScale * trW;
-            gradient[e + 1] = 0.5 * params.noise * trW;
-            const value = -0.5 * sum[e + 3]! - sum[e + 2]! - 0.5 * n * Math.log(2 * Math.PI);
-            return { value, gradient, jitter };
+          await compilePipelines(device, LIKELIHOOD);
+          const model = await factoriseOnDevice(engine, resident, spec, params, x, n, ys);
+          const { bufs } = model;
+          const linv = engine.buffer('linv', packedLength(n) * 8);
+          const tiles = Math.ceil(n / 32);
+          const slots = e + 2;
+          const partial = engine.buffer('lik', tiles * tiles * slots * 8);
+          const batch = engine.newBatch();
+          for (let b = 0; b < tiles; b++) {
+            batch.dispatch(
+              TRIANGULAR_INVERSE_DF64,
+              { n, step: b },
+              [bufs.l, bufs.dinv, linv],
+              b + 1,
+            );
           }
-          throw new Error(
-            `logMarginalLikelihood: K (n = ${n}) is not positive definite in f32 even with jitter ${JITTER_SCHEDULE.at(-1)}× the mean diagonal`,
+          batch.clear(partial, tiles * tiles * slots * 8);
+          batch.dispatch(
+            LIKELIHOOD_GRADIENT_DF64,
+            { ...modelParams(model.gp), k: slots },
+            [bufs.x, bufs.x, bufs.kw, linv, bufs.alpha, partial],
+            tiles,
+            tiles,
           );
+          const parts = new Float32Array(
+            await engine.read(batch, [{ src: partial, bytes: tiles * tiles * slots * 8 }]),
+          );
+          const sum = new Float64Array(slots);
+          for (let t = 0; t < tiles * tiles; t++) {
+            for (let c = 0; c < slots; c++) {
+              sum[c]! += parts[2 * (t * slots + c)]! + parts[2 * (t * slots + c) + 1]!;
+            }
+          }
+          const gradient = new Float64Array(e + 2);
+          for (let c = 0; c < e; c++) {
+            const l = params.lengthscales[c]!;
+            gradient[c] = (-2 / (l * l)) * sum[c]!;
+          }
+          const trW = sum[e + 1]!;
+          gradient[e] = sum[e]! + 0.5 * params.outputScale * trW;
+          gradient[e + 1] = 0.5 * params.noise * trW;
+          let quad = 0;
+          let logDet = 0;
+          for (let i = 0; i < n; i++) {
+            quad += model.beta![i]! ** 2;
+            logDet -= Math.log(model.dinv[i]!);
+          }
+          const value = -0.5 * quad - logDet - 0.5 * n * Math.log(2 * Math.PI);
+          return { value, gradient, jitter: model.jitter };
         },
         () => cpuLogMarginalLikelihood(spec, params, x, ys, n),
       );
@@ -433,66 +503,10 @@ export async function createWebGPUBackend(
       if (destroyed) return;
       destroyed = true;
       engine.destroy();
+      resident.destroy();
       if (opened.owned) device.destroy();
-      model = undefined;
     },
   };
-
-  /**
-   * Uploads the points and ys, and records K (with `jitter` on the diagonal), its Cholesky (its
-   * failure flag in `info`), L⁻¹ and α = K⁻¹y into a new batch.
-   */
-  function recordConditioning(
-    kern: GpuKernel,
-    ys: Float64Array,
-    n: number,
-    jitter: number,
-  ): { batch: Batch; info: GPUBuffer } {
-    engine.uploadKernel(kern);
-    engine.write('y', padVector(ys, n, kern.nPad));
-    const batch = engine.newBatch();
-    engine.recordKernelMatrix(batch, kern, jitter);
-    const info = engine.recordCholesky(batch, kern.nPad);
-    engine.buffer('linv', kern.nPad * kern.nPad * 4);
-    engine.recordInverse(batch, kern.nPad);
-    engine.recordAlpha(batch, kern.nPad);
-    return { batch, info };
-  }
-
-  /** Top k of 'acq' (m values) with one readback; `info` adds the Cholesky flag to it. */
-  async function readTopK(
-    batch: Batch,
-    m: number,
-    k: number,
-    info?: GPUBuffer,
-  ): Promise<TopK & { ok: boolean }> {
-    const flag = info ? [{ src: info, bytes: 4 }] : [];
-    if (k > GPU_TOPK_MAX) {
-      const out = await engine.read(batch, [
-        ...flag,
-        { src: engine.buffer('acq', m * 4), bytes: m * 4 },
-      ]);
-      const at = info ? 4 : 0;
-      const ok = !info || new Uint32Array(out, 0, 1)[0] === 0;
-      return { ...topK(Float64Array.from(new Float32Array(out, at, m)), k), ok };
-    }
-    const { values, index } = engine.recordTopK(batch, m, k);
-    const out = await engine.read(batch, [
-      ...flag,
-      { src: values, bytes: k * 4 },
-      { src: index, bytes: k * 4 },
-    ]);
-    const at = info ? 4 : 0;
-    return {
-      ok: !info || new Uint32Array(out, 0, 1)[0] === 0,
-      // The top-k shader ranks NaN and −∞ as the lowest f32; they are −∞ on the CPU.
-      value: Float64Array.from(new Float32Array(out, at, k), (v) =>
-        v === -F32_MAX ? Number.NEGATIVE_INFINITY : v,
-      ),
-      index: new Uint32Array(out, at + k * 4, k).slice(),
-    };
-  }
-
   return backend;
 }
 
@@ -544,14 +558,4 @@ export function cpuCholeskyFull(a: Float64Array, n: number): { l: Float64Array; 
   if (a.length < n * n) throw new Error(`cholesky: a has length ${a.length}, needs n×n = ${n * n}`);
   const { l, jitter } = cholesky(packLower(a, n), n);
   return { l: unpackLower(l, n), jitter };
-}
-
-/** n×n Float64Array from an nPad×nPad f32 matrix; `lower` zeroes the upper triangle. */
-function unpad(src: Float32Array, n: number, nPad: number, lower: boolean): Float64Array {
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const end = lower ? i + 1 : n;
-    for (let j = 0; j < end; j++) out[i * n + j] = src[i * nPad + j]!;
-  }
-  return out;
 }

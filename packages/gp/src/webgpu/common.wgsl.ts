@@ -1,40 +1,7 @@
 /*
  * WGSL function libraries shared by the GP shaders. Each is a string; a shader lists the ones it
- * needs in its `includes`. They read module-scope bindings by name, documented per library.
+ * needs in its `includes` (the df64 ones are in df64.wgsl.ts).
  */
-
-/**
- * Kernel k(a, b) = s²·base(r²) with r² = Σ_j w_j (a_j − b_j)² + Σ_g w_g·[one-hot blocks differ].
- * Reads `xa`, `xb` (row-major, P.d wide) and `kp`: d weights w_j = 1/ℓ_j² (0 on categorical
- * dimensions), then per group (start, size, w_g) as f32. Same definitions as ../kernel.ts.
- */
-export const KERNEL_WGSL = /* wgsl */ `
-fn sqdist(oa: u32, ob: u32) -> f32 {
-  var r2 = 0.0;
-  for (var j = 0u; j < P.d; j++) {
-    let t = xa[oa + j] - xb[ob + j];
-    r2 += kp[j] * t * t;
-  }
-  for (var g = 0u; g < P.groups; g++) {
-    let base = P.d + 3u * g;
-    let s = u32(kp[base]);
-    let e = s + u32(kp[base + 1u]);
-    var differ = false;
-    for (var i = s; i < e; i++) {
-      if (xa[oa + i] != xb[ob + i]) { differ = true; }
-    }
-    if (differ) { r2 += kp[base + 2u]; }
-  }
-  return r2;
-}
-
-fn kern(r2: f32) -> f32 {
-  if (P.kind == 1u) { return P.outputScale * exp(-0.5 * r2); }
-  let r = sqrt(r2);
-  let s5r = 2.2360679774997896 * r;
-  return P.outputScale * (1.0 + s5r + (5.0 / 3.0) * r2) * exp(-s5r);
-}
-`;
 
 /**
  * Gaussian special functions in f32 and the four acquisitions (minimisation, larger is better),

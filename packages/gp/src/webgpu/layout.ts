@@ -40,6 +40,12 @@ const PARAM_FIELDS = {
   incumbent: 'f32',
   sqrtBeta: 'f32',
   varianceFloor: 'f32',
+  outputScaleLo: 'f32',
+  diag: 'f32',
+  diagLo: 'f32',
+  incumbentLo: 'f32',
+  /** Always 0: df64 code adds it to its constants so compilers cannot fold them (df64.wgsl.ts). */
+  zero: 'f32',
 } as const satisfies Record<string, Scalar>;
 
 export type ParamName = keyof typeof PARAM_FIELDS;
@@ -67,7 +73,7 @@ export interface BindingDecl {
   readonly name: string;
   readonly access: 'read' | 'rw';
   /** WGSL element type of the runtime-sized array. */
-  readonly element: 'f32' | 'u32' | 'vec4<f32>';
+  readonly element: 'f32' | 'u32' | 'vec2<f32>' | 'vec4<f32>';
 }
 
 /**

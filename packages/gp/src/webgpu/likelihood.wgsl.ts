@@ -1,147 +1,230 @@
-import { KERNEL_WGSL } from './common.wgsl.js';
+import { wgslDf } from './df64.js';
+import { DF64_WGSL, KERNEL_DF64_WGSL, TILE_WGSL } from './df64.wgsl.js';
 import type { ShaderDef } from './layout.js';
 
-/**
- * K⁻¹ = XᵀX with X = L⁻¹ (lower): (K⁻¹)[a, b] = Σ_{r ≥ a} X[r, a]·X[r, b] for a ≥ b, written to
- * the lower 64×64 tiles of `kinv` (nPad×nPad). Same tiling as the posterior GEMM.
- * Dispatch (nPad/64, nPad/64); tiles above the diagonal return at once.
+/*
+ * The gradient of the log marginal likelihood, ∂LML/∂θ = ½ tr((ααᵀ − K⁻¹) ∂K/∂θ), in df64 from
+ * the packed factor (factor.wgsl.ts): X = L⁻¹ by block rows, then per 32×32 tile of pairs
+ * (a, b), b ≤ a, the tile of K⁻¹ = XᵀX and at once its share of every gradient sum — K⁻¹ is
+ * never stored. The sums cancel terms of size ‖K⁻¹‖ ≈ 1/noise, hence df64 throughout: in f32
+ * they lose everything at noise 1e-6.
  */
-export const INVERSE_GRAM: ShaderDef = {
-  label: 'webtune-gp/inverse-gram',
-  bindings: [
-    { name: 'x', access: 'read', element: 'f32' },
-    { name: 'x4', access: 'read', element: 'vec4<f32>' },
-    { name: 'kinv', access: 'rw', element: 'vec4<f32>' },
-  ],
-  includes: [],
-  main: /* wgsl */ `
-var<workgroup> as_: array<f32, 1024>;
-var<workgroup> bs: array<vec4f, 256>;
 
-@compute @workgroup_size(16, 16)
-fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  if (wid.x > wid.y) { return; }
-  let t = lid.y * 16u + lid.x;
-  let a0 = wid.y * 64u;
-  let b4 = wid.x * 16u;
-  let q4 = P.nPad / 4u;
-  var acc0 = vec4f(0.0);
-  var acc1 = vec4f(0.0);
-  var acc2 = vec4f(0.0);
-  var acc3 = vec4f(0.0);
-  for (var r0 = a0; r0 < P.nPad; r0 += 16u) {
-    // as_[p][i] = X[r0 + p, a0 + i] (16×64); bs[p][j] = X[r0 + p, 4(b4 + j) .. +4] (16×16 vec4)
+const PACKED = /* wgsl */ `
+fn po(i: u32) -> u32 { return i * (i + 1u) / 2u; }
+`;
+
+/**
+ * Block row P.step of X = L⁻¹ (packed like L), workgroup ct for column tile ct ≤ step:
+ * T = −L[R, C..R)·X[C..R, C] (ct < step; X is lower, so its rows from C on suffice) or I
+ * (ct = step), then X[R, C] = L[R, R]⁻¹·T, 32 columns in parallel. Every earlier block row must
+ * be finished: one dispatch per block row, P.step + 1 workgroups.
+ */
+export const TRIANGULAR_INVERSE_DF64: ShaderDef = {
+  label: 'webtune-gp/triangular-inverse-df64',
+  bindings: [
+    { name: 'l', access: 'read', element: 'vec2<f32>' },
+    { name: 'dinv', access: 'read', element: 'vec2<f32>' },
+    { name: 'x', access: 'rw', element: 'vec2<f32>' },
+  ],
+  includes: [DF64_WGSL, PACKED, TILE_WGSL],
+  main: /* wgsl */ `
+var<workgroup> ta: array<vec2f, 1024>;
+// tb holds the tiles of X while T is formed, then T itself.
+var<workgroup> tb: array<vec2f, 1024>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3u) {
+  let r0 = P.step * 32u;
+  let c0 = wid.x * 32u;
+  let rows = min(32u, P.n - r0);
+  let c = t % 32u;
+  var acc0 = vec2f(0.0);
+  var acc1 = vec2f(0.0);
+  var acc2 = vec2f(0.0);
+  var acc3 = vec2f(0.0);
+  for (var j0 = c0; j0 < r0; j0 += 32u) {
     for (var e = t; e < 1024u; e += 256u) {
-      as_[e] = x[(r0 + e / 64u) * P.nPad + a0 + e % 64u];
+      let rr = e / 32u;
+      let cc = e % 32u;
+      let g = min(r0 + rr, P.n - 1u);
+      ta[sw(rr, cc)] = l[po(g) + j0 + cc];
+      // X[j0 + rr, c0 + cc] is zero above the diagonal.
+      let xr = j0 + rr;
+      tb[sw(rr, cc)] = select(vec2f(0.0), x[po(xr) + min(c0 + cc, xr)], c0 + cc <= xr);
     }
-    bs[t] = x4[(r0 + t / 16u) * q4 + b4 + t % 16u];
     workgroupBarrier();
-    for (var p = 0u; p < 16u; p++) {
-      let b = bs[p * 16u + lid.x];
-      let ar = p * 64u + lid.y * 4u;
-      acc0 += as_[ar] * b;
-      acc1 += as_[ar + 1u] * b;
-      acc2 += as_[ar + 2u] * b;
-      acc3 += as_[ar + 3u] * b;
+    let r = t / 32u;
+    for (var p = 0u; p < 32u; p++) {
+      let b = tb[sw(p, c)];
+      acc0 = df_add(acc0, df_mul(ta[sw(r, p)], b));
+      acc1 = df_add(acc1, df_mul(ta[sw(r + 8u, p)], b));
+      acc2 = df_add(acc2, df_mul(ta[sw(r + 16u, p)], b));
+      acc3 = df_add(acc3, df_mul(ta[sw(r + 24u, p)], b));
     }
     workgroupBarrier();
   }
-  let row = a0 + lid.y * 4u;
-  kinv[row * q4 + b4 + lid.x] = acc0;
-  kinv[(row + 1u) * q4 + b4 + lid.x] = acc1;
-  kinv[(row + 2u) * q4 + b4 + lid.x] = acc2;
-  kinv[(row + 3u) * q4 + b4 + lid.x] = acc3;
+  let r = t / 32u;
+  let diag = c0 == r0;
+  let one = vec2f(df_c(1.0), 0.0);
+  tb[sw(r, c)] = select(-acc0, select(vec2f(0.0), one, r == c), diag);
+  tb[sw(r + 8u, c)] = select(-acc1, select(vec2f(0.0), one, r + 8u == c), diag);
+  tb[sw(r + 16u, c)] = select(-acc2, select(vec2f(0.0), one, r + 16u == c), diag);
+  tb[sw(r + 24u, c)] = select(-acc3, select(vec2f(0.0), one, r + 24u == c), diag);
+  for (var e = t; e < 1024u; e += 256u) {
+    let rr = e / 32u;
+    let cc = e % 32u;
+    let g = min(r0 + rr, P.n - 1u);
+    ta[sw(rr, cc)] = select(vec2f(0.0), l[po(g) + min(r0 + min(cc, rr), g)], cc <= rr && rr < rows);
+  }
+  workgroupBarrier();
+  // Forward substitution down the block's rows, one column per thread (32 columns).
+  if (t < 32u) {
+    for (var i = 0u; i < rows; i++) {
+      var s = tb[sw(i, t)];
+      for (var p = 0u; p < i; p++) { s = df_fms(s, ta[sw(i, p)], tb[sw(p, t)]); }
+      tb[sw(i, t)] = df_mul(s, dinv[r0 + i]);
+    }
+  }
+  workgroupBarrier();
+  for (var e = t; e < 1024u; e += 256u) {
+    let rr = e / 32u;
+    let cc = e % 32u;
+    if (rr < rows && c0 + cc <= r0 + rr) { x[po(r0 + rr) + c0 + cc] = tb[sw(rr, cc)]; }
+  }
 }
 `,
 };
 
-/** Most kernel parameters (lengthscales + 4 sums) one workgroup accumulates. */
-export const LIKELIHOOD_SLOTS = 68;
-
 /**
- * Partial sums of the log marginal likelihood and its gradient, per 64×64 tile of pairs (a, b):
- * with W = ααᵀ − K⁻¹ and, for a > b, g = ∂k/∂r², f_c the pair's feature of parameter c
- * ((x_a − x_b)_c² for a continuous dimension, 1 when a categorical group differs):
- *   slot c < e: Σ W·g·f_c;  slot e: Σ W·k;  slot e+1: Σ_a W_aa (tr W);
- *   slot e+2: Σ_a log L_aa;  slot e+3: Σ_a y_a·α_a.
- * `kp` holds, after the weights and groups, each input dimension's parameter index (−1 in a
- * group). Writes P.k = e + 4 slots at partial[(wid.y·T + wid.x)·P.k]; the host sums them in f64.
- * Dispatch (T, T), T = nPad/64.
+ * Per 32×32 tile (A, B), B ≤ A, of pairs (a, b) with b ≤ a: K⁻¹_ab = Σ_{r ≥ a} X_ra X_rb
+ * through 32-row tiles of X, W_ab = α_a α_b − K⁻¹_ab, and the tile's sums (df64): for each
+ * lengthscale c, Σ_{a>b} W_ab·∂k/∂r²·f_c(a, b) (f_c the squared difference in its dimension,
+ * or 1 where a categorical group differs); Σ_{a>b} W_ab·k_ab; and Σ_a W_aa (tr W). Written to
+ * partial[(tile)·P.k + slot], P.k = e + 2 slots; the host adds the tiles in f64. Dispatch
+ * (T, T), T = ceil(n/32); tiles above the diagonal return.
  */
-export const LIKELIHOOD_GRADIENT: ShaderDef = {
-  label: 'webtune-gp/likelihood-gradient',
+export const LIKELIHOOD_GRADIENT_DF64: ShaderDef = {
+  label: 'webtune-gp/likelihood-gradient-df64',
   bindings: [
-    { name: 'xa', access: 'read', element: 'f32' },
-    { name: 'xb', access: 'read', element: 'f32' },
-    { name: 'kp', access: 'read', element: 'f32' },
-    { name: 'kinv', access: 'read', element: 'f32' },
-    { name: 'alpha', access: 'read', element: 'f32' },
-    { name: 'l', access: 'read', element: 'f32' },
-    { name: 'y', access: 'read', element: 'f32' },
-    { name: 'partial', access: 'rw', element: 'f32' },
+    { name: 'xa', access: 'read', element: 'vec2<f32>' },
+    { name: 'xb', access: 'read', element: 'vec2<f32>' },
+    { name: 'kw', access: 'read', element: 'vec2<f32>' },
+    { name: 'x', access: 'read', element: 'vec2<f32>' },
+    { name: 'alpha', access: 'read', element: 'vec2<f32>' },
+    { name: 'partial', access: 'rw', element: 'vec2<f32>' },
   ],
-  includes: [KERNEL_WGSL],
+  includes: [DF64_WGSL, KERNEL_DF64_WGSL, PACKED, TILE_WGSL],
   main: /* wgsl */ `
-var<workgroup> sh: array<f32, 256>;
+var<workgroup> ta: array<vec2f, 1024>;
+var<workgroup> tb: array<vec2f, 1024>;
 
-fn dk_dr2(r2: f32) -> f32 {
-  if (P.kind == 1u) { return -0.5 * P.outputScale * exp(-0.5 * r2); }
-  let r = sqrt(r2);
-  return (-5.0 / 6.0) * P.outputScale * (1.0 + 2.2360679774997896 * r) * exp(-2.2360679774997896 * r);
+const DF_FIVE_SIXTHS = ${wgslDf(5 / 6)};
+
+/** ∂k/∂r²: RBF −½s²e^{−r²/2}, Matérn-5/2 −(5/6)s²(1 + √5 r)e^{−√5 r}. */
+fn df_dkern(r2: vec2f) -> vec2f {
+  let s2 = vec2f(P.outputScale, P.outputScaleLo);
+  if (P.kind == 1u) { return -0.5 * df_mul(s2, df_exp(-0.5 * r2)); }
+  let s5r = df_mul(df_cv(DF_SQRT5), df_sqrt(r2));
+  let f = df_mul(df_cv(DF_FIVE_SIXTHS), df_add(vec2f(df_c(1.0), 0.0), s5r));
+  return -df_mul(s2, df_mul(f, df_exp(-s5r)));
+}
+
+/** Sum of v over the workgroup, through ta (free once K⁻¹'s tile is done); has barriers. */
+fn reduce(t: u32, v: vec2f) -> vec2f {
+  ta[t] = v;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s >>= 1u) {
+    if (t < s) { ta[t] = df_add(ta[t], ta[t + s]); }
+    workgroupBarrier();
+  }
+  let total = ta[0];
+  workgroupBarrier();
+  return total;
 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) t: u32, @builtin(workgroup_id) wid: vec3u) {
-  let tiles = P.nPad / 64u;
+  let tiles = (P.n + 31u) / 32u;
   if (wid.x > wid.y) { return; }
-  var acc: array<f32, ${LIKELIHOOD_SLOTS}>;
-  for (var c = 0u; c < P.k; c++) { acc[c] = 0.0; }
-  let e = P.k - 4u;
-  let pidx = P.d + 3u * P.groups;
-  for (var q = t; q < 4096u; q += 256u) {
-    let a = wid.y * 64u + q / 64u;
-    let b = wid.x * 64u + q % 64u;
+  let a0 = wid.y * 32u;
+  let b0 = wid.x * 32u;
+  let c = t % 32u;
+  let r = t / 32u;
+  var kinv: array<vec2f, 4>;
+  for (var q = 0u; q < 4u; q++) { kinv[q] = vec2f(0.0); }
+  for (var r0 = a0; r0 < P.n; r0 += 32u) {
+    for (var e = t; e < 1024u; e += 256u) {
+      let rr = e / 32u;
+      let cc = e % 32u;
+      let xr = min(r0 + rr, P.n - 1u);
+      let valid = r0 + rr < P.n;
+      ta[sw(rr, cc)] = select(vec2f(0.0), x[po(xr) + min(a0 + cc, xr)], valid && a0 + cc <= xr);
+      tb[sw(rr, cc)] = select(vec2f(0.0), x[po(xr) + min(b0 + cc, xr)], valid && b0 + cc <= xr);
+    }
+    workgroupBarrier();
+    for (var q = 0u; q < 4u; q++) {
+      let ar = r + 8u * q;
+      var acc = kinv[q];
+      for (var p = 0u; p < 32u; p++) { acc = df_add(acc, df_mul(ta[sw(p, ar)], tb[sw(p, c)])); }
+      kinv[q] = acc;
+    }
+    workgroupBarrier();
+  }
+  // This thread's pairs: a = a0 + r + 8q, b = b0 + c.
+  var wg: array<vec2f, 4>;
+  var wk = vec2f(0.0);
+  var trace = vec2f(0.0);
+  let b = b0 + c;
+  for (var q = 0u; q < 4u; q++) {
+    let a = a0 + r + 8u * q;
+    wg[q] = vec2f(0.0);
     if (a >= P.n || b > a) { continue; }
-    let wab = alpha[a] * alpha[b] - kinv[a * P.nPad + b];
+    let w = df_sub(df_mul(alpha[a], alpha[b]), kinv[q]);
     if (a == b) {
-      acc[e + 1u] += wab;
-      acc[e + 2u] += log(l[a * P.nPad + a]);
-      acc[e + 3u] += y[a] * alpha[a];
+      trace = df_add(trace, w);
       continue;
     }
-    let oa = a * P.d;
-    let ob = b * P.d;
-    let r2 = sqdist(oa, ob);
-    acc[e] += wab * kern(r2);
-    let wg = wab * dk_dr2(r2);
-    for (var j = 0u; j < P.d; j++) {
-      let pj = i32(kp[pidx + j]);
-      if (pj >= 0) {
-        let dt = xa[oa + j] - xb[ob + j];
-        acc[u32(pj)] += wg * dt * dt;
-      }
-    }
-    for (var g = 0u; g < P.groups; g++) {
-      let base = P.d + 3u * g;
-      let s = u32(kp[base]);
-      let end = s + u32(kp[base + 1u]);
-      var differ = false;
-      for (var i = s; i < end; i++) {
-        if (xa[oa + i] != xb[ob + i]) { differ = true; }
-      }
-      if (differ) { acc[e - P.groups + g] += wg; }
-    }
+    let r2 = df_sqdist(a * P.d, b * P.d);
+    wk = df_add(wk, df_mul(w, df_kern(r2)));
+    wg[q] = df_mul(w, df_dkern(r2));
   }
   let out = (wid.y * tiles + wid.x) * P.k;
-  for (var c = 0u; c < P.k; c++) {
-    sh[t] = acc[c];
-    workgroupBarrier();
-    for (var s = 128u; s > 0u; s >>= 1u) {
-      if (t < s) { sh[t] += sh[t + s]; }
-      workgroupBarrier();
+  let e = P.k - 2u;
+  let pidx = P.d + 2u * P.groups;
+  for (var j = 0u; j < P.d; j++) {
+    let pj = i32(kw[pidx + j].x);
+    var v = vec2f(0.0);
+    if (pj >= 0) {
+      for (var q = 0u; q < 4u; q++) {
+        let a = min(a0 + r + 8u * q, P.n - 1u);
+        v = df_add(v, df_mul(wg[q], df_sqr(df_sub(xa[a * P.d + j], xb[min(b, P.n - 1u) * P.d + j]))));
+      }
     }
-    if (t == 0u) { partial[out + c] = sh[0]; }
-    workgroupBarrier();
+    let total = reduce(t, v);
+    if (t == 0u && pj >= 0) { partial[out + u32(pj)] = total; }
+  }
+  for (var g = 0u; g < P.groups; g++) {
+    let span = kw[P.d + P.groups + g];
+    let s = u32(span.x);
+    let end = s + u32(span.y);
+    var v = vec2f(0.0);
+    for (var q = 0u; q < 4u; q++) {
+      let a = min(a0 + r + 8u * q, P.n - 1u);
+      var differ = false;
+      for (var i = s; i < end; i++) {
+        if (xa[a * P.d + i].x != xb[min(b, P.n - 1u) * P.d + i].x) { differ = true; }
+      }
+      if (differ) { v = df_add(v, wg[q]); }
+    }
+    let total = reduce(t, v);
+    if (t == 0u) { partial[out + e - P.groups + g] = total; }
+  }
+  let sk = reduce(t, wk);
+  let tr = reduce(t, trace);
+  if (t == 0u) {
+    partial[out + e] = sk;
+    partial[out + e + 1u] = tr;
   }
 }
 `,
