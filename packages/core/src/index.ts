@@ -12,7 +12,7 @@ export type {
   Space,
   SpaceJSON,
 } from '@webtune/space';
-export { TrialPruned } from './errors.js';
+export { StudyExistsError, TrialFinishedError, TrialPruned } from './errors.js';
 export {
   type HyperbandPrunerOptions,
   hyperbandPruner,
