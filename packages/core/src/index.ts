@@ -25,6 +25,7 @@ export {
   type ThresholdPrunerOptions,
   thresholdPruner,
 } from './pruners.js';
+export { checkStudyMeta, parseStudyMeta, parseTrial } from './persist.js';
 export { createRng, type Rng } from './rng.js';
 export { memoryStorage } from './storage.js';
 export {
