@@ -32,7 +32,7 @@ describe.skipIf(PG_URL === undefined)('postgresStorage', () => {
     'postgresStorage',
     {
       fresh: () => `conformance-${studies++}`,
-      open: (name) => postgresStorage(db.url, { poolSize: 2, onWarning: () => {} }),
+      open: () => postgresStorage(db.url, { poolSize: 2, onWarning: () => {} }),
       writers: true,
     },
     { timeout: 30_000 },
