@@ -591,7 +591,7 @@ class StudyImpl implements Study {
           return;
         }
         try {
-          const [stored] = await this.storage.getTrials({ from: number + 1, numbers: [number] });
+          const [stored] = await this.storage.getTrials({ numbers: [number] });
           if (stored?.number === number) this.#sync(stored, true);
           this.onWarning(
             `trial ${number} was finished elsewhere (${stored?.state}${stored?.error ? `: ${stored.error}` : ''}) before this change reached the storage; the stored outcome stands`,
