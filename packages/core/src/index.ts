@@ -13,6 +13,7 @@ export type {
   SpaceJSON,
 } from '@webtune/space';
 export { StudyExistsError, TrialFinishedError, TrialPruned } from './errors.js';
+export { checkStudyMeta, parseStudyMeta, parseTrial } from './persist.js';
 export {
   type HyperbandPrunerOptions,
   hyperbandPruner,
@@ -25,7 +26,6 @@ export {
   type ThresholdPrunerOptions,
   thresholdPruner,
 } from './pruners.js';
-export { checkStudyMeta, parseStudyMeta, parseTrial } from './persist.js';
 export { createRng, type Rng } from './rng.js';
 export { memoryStorage } from './storage.js';
 export {
