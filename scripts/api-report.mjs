@@ -4,14 +4,17 @@
 // packages/<name>/api/<entry>.api.md. Committed, so a change to a public API shows in review.
 //   node scripts/api-report.mjs           write the reports (after `npm run build`)
 //   node scripts/api-report.mjs --check   fail when a report differs from the built declarations
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
-const PACKAGES = ['space', 'core', 'strategies', 'gp', 'analysis', 'harness', 'cli'];
+/** Every published package: the folders of packages/ (a new package gets its reports without an edit here). */
+const PACKAGES = readdirSync(join(root, 'packages'))
+  .filter((dir) => existsSync(join(root, 'packages', dir, 'package.json')))
+  .sort();
 
 /** [package dir, entry name, .d.ts path, report path] for every typed entry. */
 const entries = [];

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
+import { storageCases } from '@webtune/core/testing/cases';
 import { usePage } from './harness.js';
 import type { api } from './storage-page/main.js';
 
@@ -21,6 +22,17 @@ const space = {
   x: { type: 'float', low: -5, high: 5 },
   opt: { type: 'categorical', choices: ['adam', 'sgd'] },
 } as const;
+
+// The storage conformance suite every storage passes (@webtune/core/testing), on Chromium's
+// IndexedDB. The names come from the same module the page runs.
+const names = storageCases({ fresh: () => '', open: () => ({}) as never, writers: true }).map(
+  (c) => c.name,
+);
+for (const name of names) {
+  test(`conformance: ${name}`, async () => {
+    await page().evaluate((name) => webtune.runStorageCase(name), name);
+  });
+}
 
 test('writes trials, reads them back after a reload and resumes as an uninterrupted run would', async () => {
   const first = await page().evaluate(async (space) => {
@@ -105,8 +117,8 @@ test('refuses to resume another direction or space, naming both; guards its cont
       await message(
         webtune.createStudy({ space: other, strategy: webtune.random(), storage }).load(),
       ),
-      await message(storage.createTrial(trial)),
-      await message(storage.updateTrial({ ...trial, number: 7 })),
+      await message(storage.updateTrial(trial.number, { state: 'failed', error: 'late' })),
+      await message(storage.updateTrial(7, { state: 'failed', error: 'x' })),
     ];
     storage.close();
     return out;
@@ -116,7 +128,7 @@ test('refuses to resume another direction or space, naming both; guards its cont
     expect.stringContaining(
       'indexedDBStorage: database "meta" holds a study with a different space (x is {"type":"float","low":-5,"high":5} there, {"type":"float","low":-5,"high":6} here)',
     ),
-    'indexedDBStorage: database "meta": trial 0 already exists',
+    'indexedDBStorage: database "meta": trial 0 is already finished (complete); nothing was written',
     'indexedDBStorage: database "meta": no trial 7 to update',
   ]);
 });

@@ -30,7 +30,16 @@ import { gzipSync } from 'node:zlib';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
 const flags = new Set(process.argv.slice(2));
-const PACKAGES = ['space', 'core', 'strategies', 'gp', 'analysis', 'harness', 'cli'];
+const PACKAGES = [
+  'space',
+  'core',
+  'strategies',
+  'gp',
+  'analysis',
+  'harness',
+  'storage-postgres',
+  'cli',
+];
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const dev = rootPkg.devDependencies;
 const budget = JSON.parse(readFileSync(join(here, 'budget.json'), 'utf8'));

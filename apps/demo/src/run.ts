@@ -254,15 +254,17 @@ export function bestOf(rows: readonly TrialRow[]): RunState['best'] {
 function watchedStorage(inner: Storage, onChange: (trial: FrozenTrial) => void): Storage {
   return {
     ...(inner.openStudy ? { openStudy: (meta) => inner.openStudy!(meta) } : {}),
-    async createTrial(trial) {
-      await inner.createTrial(trial);
-      onChange(trial);
+    async createTrial(trial, options) {
+      const created = await inner.createTrial(trial, options);
+      if (created !== undefined) onChange(created);
+      return created;
     },
-    async updateTrial(trial) {
-      await inner.updateTrial(trial);
-      onChange(trial);
+    async updateTrial(number, change) {
+      await inner.updateTrial(number, change);
+      const [changed] = await inner.getTrials({ numbers: [number] });
+      if (changed !== undefined) onChange(changed);
     },
-    getTrials: () => inner.getTrials(),
+    getTrials: (options) => inner.getTrials(options),
   };
 }
 

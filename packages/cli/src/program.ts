@@ -1,10 +1,12 @@
+import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { LoadResult, Study } from '@webtune/core';
+import type { LoadResult, Storage, Study } from '@webtune/core';
 import { fileStorage } from '@webtune/core/node';
 import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
 import { addBenchCommand } from './benchCommand.js';
+import { isDatabaseUrl, openDatabase, showDatabase, studyNameFor } from './database.js';
 import { CliError, firstLine } from './errors.js';
 import { withTrialGuard } from './guard.js';
 import { ISOLATE_GRACE_MS } from './isolate.js';
@@ -16,6 +18,7 @@ import { addPrunerOptions, createPruner, type PrunerFlags } from './pruners.js';
 import { renderReport, studyImportances } from './report.js';
 import { addReportCommand } from './reportCommand.js';
 import { DEFAULT_STRATEGY, runStudyModule } from './run.js';
+import { addStatusCommand } from './statusCommand.js';
 import { STRATEGIES, type StrategyFlags } from './strategies.js';
 
 /** Where the command writes and what it resolves paths against. */
@@ -47,6 +50,9 @@ interface RunFlags extends PrunerFlags {
   /** False with --no-importance. */
   importance: boolean;
   storage?: string;
+  study?: string;
+  heartbeat?: string;
+  grace?: string;
   fsync?: string;
   /** False with --no-replay. */
   replay: boolean;
@@ -87,8 +93,15 @@ function strategyFlags(flags: RunFlags): StrategyFlags {
 }
 
 /** `resumed 10 trials from <file> (8 complete, 2 failed, 1 of them stale)` or `new study in <file>`. */
-function resumeLine(journal: string, { trials, stale }: LoadResult): string {
-  if (trials.length === 0) return `new study in ${journal}\n`;
+function resumeLine(journal: string, { trials, stale }: LoadResult, joined = false): string {
+  if (trials.length === 0) return `new study ${joined ? '' : 'in '}${journal}\n`;
+  if (joined) {
+    const counts = Object.entries(stateCounts(trials))
+      .filter(([, n]) => n > 0)
+      .map(([state, n]) => `${n} ${state}`);
+    const failed = stale.length === 0 ? '' : `; failed as stale: ${stale.join(', ')}`;
+    return `joined study ${journal}: ${trials.length} trials (${counts.join(', ')}${failed})\n`;
+  }
   const counts = Object.entries(stateCounts(trials))
     .filter(([, n]) => n > 0)
     .map(([state, n]) => `${n} ${state}`);
@@ -99,9 +112,48 @@ function resumeLine(journal: string, { trials, stale }: LoadResult): string {
   return `resumed ${trials.length} trials from ${journal} (${counts.join(', ')}${staleText})\n`;
 }
 
-async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promise<number> {
+async function runCommand(
+  modulePath: string,
+  flags: RunFlags,
+  io: CliIO,
+  mode: 'run' | 'worker' = 'run',
+): Promise<number> {
+  const database =
+    flags.storage !== undefined && isDatabaseUrl(flags.storage) ? flags.storage : undefined;
+  if (mode === 'worker' && database === undefined) {
+    throw new CliError(
+      `webtune worker needs --storage postgres://… (a database server every worker reaches${flags.storage === undefined ? '' : `; ${flags.storage} is a journal, which one process at a time writes`})`,
+      { exitCode: 2 },
+    );
+  }
+  for (const flag of ['study', 'heartbeat', 'grace'] as const) {
+    if (flags[flag] !== undefined && database === undefined) {
+      throw new CliError(`--${flag} needs --storage postgres://…: it is about a database study`, {
+        exitCode: 2,
+      });
+    }
+  }
+  if (flags.fsync !== undefined && database !== undefined) {
+    throw new CliError(
+      '--fsync is for a journal: the database decides when its writes are durable',
+      {
+        exitCode: 2,
+      },
+    );
+  }
+  const studyName = database === undefined ? undefined : studyNameFor(database, flags.study);
+  const heartbeatMs =
+    flags.heartbeat === undefined ? undefined : parsePositive('heartbeat', flags.heartbeat) * 1000;
+  const graceMs =
+    flags.grace === undefined ? undefined : parsePositive('grace', flags.grace) * 1000;
   const trials = flags.trials === undefined ? undefined : parseInteger('trials', flags.trials, 1);
-  const seed = flags.seed === undefined ? 0 : parseInteger('seed', flags.seed, 0);
+  // Workers sharing a study need streams of their own, else they would suggest alike.
+  const seed =
+    flags.seed === undefined
+      ? database === undefined
+        ? 0
+        : randomInt(2 ** 31 - 1)
+      : parseInteger('seed', flags.seed, 0);
   const concurrency =
     flags.concurrency === undefined ? 1 : parseInteger('concurrency', flags.concurrency, 1);
   const timeoutMs =
@@ -120,7 +172,11 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   const fsync = flags.fsync === undefined ? undefined : parseFsync(flags.fsync);
   const strategyOptions = strategyFlags(flags);
   const pruner = createPruner(flags);
-  const journal = flags.storage === undefined ? undefined : resolve(io.cwd, flags.storage);
+  const journal =
+    flags.storage === undefined || database !== undefined
+      ? undefined
+      : resolve(io.cwd, flags.storage);
+  const place = database === undefined ? journal : `"${studyName}" at ${showDatabase(database)}`;
   await checkOutputPaths(
     io.cwd,
     [
@@ -141,7 +197,8 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       { flag: '--html', path: flags.html },
     ],
   );
-  const showBar = !flags.quiet && io.stderr.isTTY === true;
+  // A worker logs its trials: the study's progress is `webtune status`'s.
+  const showBar = !flags.quiet && io.stderr.isTTY === true && mode === 'run';
   const logLines = !flags.quiet && !showBar;
 
   let bar: SingleBar | undefined;
@@ -149,18 +206,28 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   const started = Date.now();
   let study: Study;
   let resumed: LoadResult = { trials: [], stale: [] };
-  const storage =
-    journal === undefined
-      ? undefined
-      : fileStorage(journal, {
-          onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
-          ...(fsync === undefined ? {} : { fsync }),
-        });
+  const warnStorage = (m: string) => io.stderr.write(`webtune: warning: ${m}\n`);
+  const storage: Storage | undefined =
+    database !== undefined
+      ? await openDatabase(database, {
+          onWarning: warnStorage,
+          ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
+          ...(graceMs === undefined ? {} : { graceMs }),
+        })
+      : journal === undefined
+        ? undefined
+        : fileStorage(journal, {
+            onWarning: warnStorage,
+            ...(fsync === undefined ? {} : { fsync }),
+          });
   try {
     study = await runStudyModule(modulePath, {
       strategy: flags.strategy,
       strategyOptions,
       seed,
+      ...(studyName === undefined ? {} : { studyName }),
+      wholeStudy: mode === 'worker',
+      ...(heartbeatMs === undefined ? {} : { pollMs: Math.min(2000, heartbeatMs) }),
       concurrency,
       cwd: io.cwd,
       replayStrategy: flags.replay,
@@ -174,7 +241,9 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
       isolate: flags.isolate === true,
       onStart: (_study, module, budget, loaded) => {
         resumed = loaded;
-        if (journal !== undefined) io.stderr.write(resumeLine(journal, loaded));
+        if (place !== undefined) {
+          io.stderr.write(resumeLine(place, loaded, database !== undefined));
+        }
         if (!showBar) return;
         const size =
           flags.strategy === 'grid'
@@ -257,24 +326,9 @@ async function runCommand(modulePath: string, flags: RunFlags, io: CliIO): Promi
   return 0;
 }
 
-/** The `webtune` command as a commander program writing to `io`; `main` runs it. */
-export function createProgram(io: CliIO, done: (code: number) => void): Command {
-  const program = new Command('webtune')
-    .description('Hyperparameter optimisation for TypeScript: run studies and benchmarks')
-    .version(version())
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
-      outputError: () => {},
-    });
-
-  const run = program
-    .command('run')
-    .description(
-      'run a study module: an ES module exporting space, objective and optionally direction, trials, pruner',
-    )
-    .argument('<study-module>', 'path to the module, relative to the current directory')
+/** The options `run` and `worker` share, added to `command`. */
+function addStudyOptions(command: Command, mode: 'run' | 'worker'): Command {
+  return command
     .option(
       '-s, --strategy <name>',
       `search strategy: ${Object.keys(STRATEGIES).join(', ')}`,
@@ -282,9 +336,14 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     )
     .option(
       '-n, --trials <n>',
-      "trials to run now; with --storage, new ones on top of those resumed, as Optuna's n_trials (default: the module's trials export, else 100; exhaustive and grid run to the end)",
+      mode === 'worker'
+        ? "trials the whole study ends with, every worker's counted, as Optuna's MaxTrialsCallback (default: the module's trials export, else 100); retries of stale trials come on top"
+        : "trials to run now; with --storage, new ones on top of those resumed, as Optuna's n_trials (default: the module's trials export, else 100; exhaustive and grid run to the end)",
     )
-    .option('--seed <s>', 'seed of every random choice (default 0)')
+    .option(
+      '--seed <s>',
+      'seed of every random choice (default 0; with a database, a random one: workers sharing a study need streams of their own)',
+    )
     .option('-c, --concurrency <k>', 'trials in flight at once (default 1)')
     .option(
       '--timeout <sec>',
@@ -299,8 +358,22 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
       'skip the importance line (paramImportances of the complete trials) after the run',
     )
     .option(
-      '--storage <file>',
-      'keep the study in this journal (JSON lines, one process at a time); if it holds the study, resume it: same direction and space, trials left running are failed as stale',
+      mode === 'worker' ? '--storage <url>' : '--storage <file | url>',
+      mode === 'worker'
+        ? 'the database holding the study, postgres://user:pass@host:port/db (tables created on first use)'
+        : 'keep the study in this journal (JSON lines, one process at a time; if it holds the study, resume it: same direction and space, trials left running are failed as stale), or in a database, postgres://user:pass@host:port/db, shared with other runs and workers',
+    )
+    .option(
+      '--study <name>',
+      "with a database: the study's name (created, or joined when it exists)",
+    )
+    .option(
+      '--heartbeat <sec>',
+      'with a database: how often this worker records that it and its trials are alive (default 10)',
+    )
+    .option(
+      '--grace <sec>',
+      "with a database: a running trial with no heartbeat for this long is failed as stale and its configuration run again once (default 60; longer than any pause of the objective's event loop)",
     )
     .option(
       '--fsync <when>',
@@ -325,12 +398,45 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .option('--kernel <name>', 'bayesian, gradient: GP kernel (matern52, rbf)')
     .option('--candidates <n>', 'bayesian, tpe: candidates scored per suggestion')
     .option('--startup <n>', 'bayesian, gradient, tpe: start-up trials before the model takes over')
-    .option('--backend <name>', 'bayesian, gradient: GP backend (cpu, webgpu, auto)')
-    .action(async (modulePath: string, flags: RunFlags) => {
-      const warn = (m: string) => io.stderr.write(`webtune: warning: ${m}\n`);
-      done(await withTrialGuard(warn, () => runCommand(modulePath, flags, io)));
+    .option('--backend <name>', 'bayesian, gradient: GP backend (cpu, webgpu, auto)');
+}
+
+/** The `webtune` command as a commander program writing to `io`; `main` runs it. */
+export function createProgram(io: CliIO, done: (code: number) => void): Command {
+  const program = new Command('webtune')
+    .description('Hyperparameter optimisation for TypeScript: run studies and benchmarks')
+    .version(version())
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => {},
     });
+
+  const run = program
+    .command('run')
+    .description(
+      'run a study module: an ES module exporting space, objective and optionally direction, trials, pruner',
+    )
+    .argument('<study-module>', 'path to the module, relative to the current directory');
+  addStudyOptions(run, 'run').action(async (modulePath: string, flags: RunFlags) => {
+    const warn = (m: string) => io.stderr.write(`webtune: warning: ${m}\n`);
+    done(await withTrialGuard(warn, () => runCommand(modulePath, flags, io)));
+  });
   addPrunerOptions(run);
+
+  const worker = program
+    .command('worker')
+    .description(
+      "work on a study shared through a database with any number of other workers, on any machines: each runs the strategy on the trials it reads (the others' running trials are pending points) until the study holds --trials trials",
+    )
+    .argument('<study-module>', 'path to the module, relative to the current directory');
+  addStudyOptions(worker, 'worker').action(async (modulePath: string, flags: RunFlags) => {
+    const warn = (m: string) => io.stderr.write(`webtune: warning: ${m}\n`);
+    done(await withTrialGuard(warn, () => runCommand(modulePath, flags, io, 'worker')));
+  });
+  addPrunerOptions(worker);
+  addStatusCommand(program, io, done);
 
   addReportCommand(program, io, done);
   addBenchCommand(program, io, done);

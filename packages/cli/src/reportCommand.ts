@@ -10,6 +10,7 @@ import {
 } from '@webtune/core';
 import { fileStorage } from '@webtune/core/node';
 import type { Command } from 'commander';
+import { isDatabaseUrl, openDatabase, showDatabase, studyNameFor } from './database.js';
 import { CliError, firstLine } from './errors.js';
 import { formatBest, formatImportances } from './output.js';
 import { type OutputFile, writeOutputs } from './outputs.js';
@@ -19,7 +20,7 @@ import { renderReport, studyImportances } from './report.js';
 
 /** A study read back from a file: what `webtune run --out` wrote, or a `--storage` journal. */
 export interface SavedStudy {
-  kind: 'study JSON' | 'journal';
+  kind: 'study JSON' | 'journal' | 'database study';
   meta: StudyMeta;
   /** Ordered by number; a journal's running trials stay running (its run may still be going). */
   trials: FrozenTrial[];
@@ -140,23 +141,68 @@ export async function readSavedStudy(
 }
 
 interface ReportFlags {
+  storage?: string;
+  study?: string;
   html?: string;
   csv?: string;
   /** False with --no-importance. */
   importance: boolean;
 }
 
-async function reportCommand(file: string, flags: ReportFlags, io: CliIO): Promise<number> {
-  const path = resolve(io.cwd, file);
-  await checkOutputPaths(
-    io.cwd,
-    [{ what: 'the study file', path }],
-    [
-      { flag: '--html', path: flags.html },
-      { flag: '--csv', path: flags.csv },
-    ],
-  );
-  const saved = await readSavedStudy(path, (m) => io.stderr.write(`webtune: warning: ${m}\n`));
+/** Study `name` read from the database at `url` (running trials as they are: the study may be live). */
+async function readDatabaseStudy(url: string, name: string, io: CliIO): Promise<SavedStudy> {
+  const storage = await openDatabase(url, {
+    reconnectMs: 5000,
+    onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
+  });
+  try {
+    const found = await storage.readStudy(name);
+    if (found === undefined) {
+      throw new CliError(
+        `no study "${name}" at ${showDatabase(url)} (webtune status --storage … lists them)`,
+      );
+    }
+    return { kind: 'database study', ...found };
+  } finally {
+    await storage.close();
+  }
+}
+
+async function reportCommand(
+  file: string | undefined,
+  flags: ReportFlags,
+  io: CliIO,
+): Promise<number> {
+  const database = flags.storage;
+  if (database !== undefined && !isDatabaseUrl(database)) {
+    throw new CliError(
+      `--storage (${database}) must be a database (postgres://…); give a journal or study JSON as the file argument`,
+      { exitCode: 2 },
+    );
+  }
+  if ((database === undefined) === (file === undefined)) {
+    throw new CliError(
+      file === undefined
+        ? 'give a study file (webtune report study.json | journal.jsonl) or a database study (--storage postgres://… --study NAME)'
+        : 'give either a study file or --storage, not both',
+      { exitCode: 2 },
+    );
+  }
+  if (flags.study !== undefined && database === undefined) {
+    throw new CliError('--study needs --storage postgres://…', { exitCode: 2 });
+  }
+  const path =
+    database === undefined
+      ? resolve(io.cwd, file!)
+      : `study "${studyNameFor(database, flags.study)}" at ${showDatabase(database)}`;
+  await checkOutputPaths(io.cwd, database === undefined ? [{ what: 'the study file', path }] : [], [
+    { flag: '--html', path: flags.html },
+    { flag: '--csv', path: flags.csv },
+  ]);
+  const saved =
+    database === undefined
+      ? await readSavedStudy(path, (m) => io.stderr.write(`webtune: warning: ${m}\n`))
+      : await readDatabaseStudy(database, flags.study!, io);
   const { meta, trials } = saved;
   const json = toStudyJSON(meta, trials);
   const written = await writeOutputs(
@@ -191,13 +237,18 @@ export function addReportCommand(program: Command, io: CliIO, done: (code: numbe
   program
     .command('report')
     .description(
-      'summarise a saved study (webtune run --out) or a journal (--storage, read only), and write its HTML report or CSV',
+      'summarise a saved study (webtune run --out), a journal (--storage, read only) or a database study (--storage postgres://… --study NAME, live), and write its HTML report or CSV',
     )
-    .argument('<study-file>', 'study JSON or journal (.jsonl), relative to the current directory')
+    .argument(
+      '[study-file]',
+      'study JSON or journal (.jsonl), relative to the current directory (or --storage and --study)',
+    )
+    .option('--storage <url>', 'read the study from this database, postgres://…, live')
+    .option('--study <name>', 'with --storage: the study')
     .option('--html <file>', 'write the HTML report')
     .option('--csv <file>', 'write the trials as CSV')
     .option('--no-importance', 'skip the importance line')
-    .action(async (file: string, flags: ReportFlags) => {
+    .action(async (file: string | undefined, flags: ReportFlags) => {
       done(await reportCommand(file, flags, io));
     });
 }

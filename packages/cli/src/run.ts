@@ -20,6 +20,18 @@ export interface RunOptions {
   trials?: number;
   /** The study's seed. Default 0. */
   seed?: number;
+  /** The study's name in a storage holding many (`postgresStorage`), as Optuna's study_name. */
+  studyName?: string;
+  /**
+   * The budget (`trials`, else the module's, else 100) is for the whole study, not this run: stop
+   * once the study holds that many trials, every worker's counted (Optuna's MaxTrialsCallback,
+   * exact: the storage checks it as it numbers each trial). On a concurrent storage the run then
+   * waits, polling every `pollMs`, until no other worker runs a trial, failing stale ones and
+   * running their retries, so the study ends whole. Default false.
+   */
+  wholeStudy?: boolean;
+  /** How often a `wholeStudy` run on a concurrent storage looks at the other workers' trials. Default 2,000 ms. */
+  pollMs?: number;
   /** Trials in flight at once. Default 1. */
   concurrency?: number;
   /** Stop starting trials after this many milliseconds and abort the running ones. */
@@ -78,6 +90,19 @@ export interface RunOptions {
   onWarning?: (message: string) => void;
 }
 
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((done) => {
+    const timer = setTimeout(finish, ms);
+    function finish() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', finish);
+      done();
+    }
+    signal?.addEventListener('abort', finish, { once: true });
+  });
+}
+
 /** The default strategy of `webtune run`. */
 export const DEFAULT_STRATEGY = 'sobol';
 /** The default budget when neither the options nor the module give one. */
@@ -108,6 +133,7 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     strategy,
     direction: module.direction,
     seed: options.seed ?? 0,
+    ...(options.studyName === undefined ? {} : { studyName: options.studyName }),
     ...(options.storage === undefined ? {} : { storage: options.storage }),
     ...(options.replayStrategy === undefined ? {} : { replayStrategy: options.replayStrategy }),
     ...(pruner === undefined ? {} : { pruner }),
@@ -131,16 +157,35 @@ export async function runStudyModule(path: string, options: RunOptions = {}): Pr
     );
   if (isolated === undefined) options.force?.addEventListener('abort', abandon, { once: true });
   try {
-    options.onStart?.(study, module, budget, await study.load());
-    await study.optimize(objective, {
-      ...(budget === undefined ? {} : { trials: budget }),
-      concurrency: options.concurrency ?? 1,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-      ...(options.onTrialComplete === undefined
-        ? {}
-        : { onTrialComplete: (trial: FrozenTrial) => options.onTrialComplete!(trial, study) }),
-    });
+    const studyTrials = options.wholeStudy ? (budget ?? DEFAULT_TRIALS) : undefined;
+    options.onStart?.(study, module, studyTrials ?? budget, await study.load());
+    const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
+    const run = () =>
+      study.optimize(objective, {
+        ...(studyTrials === undefined
+          ? budget === undefined
+            ? {}
+            : { trials: budget }
+          : { studyTrials }),
+        concurrency: options.concurrency ?? 1,
+        ...(deadline === undefined ? {} : { timeoutMs: Math.max(0, deadline - Date.now()) }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.onTrialComplete === undefined
+          ? {}
+          : { onTrialComplete: (trial: FrozenTrial) => options.onTrialComplete!(trial, study) }),
+      });
+    let result = await run();
+    // The budget is spent, but another worker's trial may still go stale and need its retry.
+    while (
+      studyTrials !== undefined &&
+      study.storage.concurrent &&
+      result.reason === 'trials' &&
+      study.counts.running > 0 &&
+      !options.signal?.aborted
+    ) {
+      await pause(options.pollMs ?? 2000, options.signal);
+      result = await run();
+    }
   } finally {
     options.force?.removeEventListener('abort', abandon);
     guard.close();

@@ -158,7 +158,7 @@ describe('webtune run --storage', () => {
     expect(help).toContain(
       "with --storage, new ones on top of those resumed, as Optuna's n_trials",
     );
-    expect(help).toContain('--storage <file> keep the study in this journal');
+    expect(help).toContain('--storage <file | url> keep the study in this journal');
     expect(help).toContain(
       '--no-replay with --storage: resume without replaying the strategy over the stored trials',
     );

@@ -47,3 +47,37 @@ export function errorMessage(e: unknown): string {
     return 'unknown error (thrown: a value that cannot be shown, not an Error)';
   }
 }
+
+/**
+ * Thrown by `storage.updateTrial` for a trial that has already finished: a late or duplicate
+ * tell, or a trial another worker failed as stale. Nothing was written.
+ */
+export class TrialFinishedError extends Error {
+  constructor(
+    readonly where: string,
+    readonly number: number,
+    readonly state: string,
+  ) {
+    super(`${where}: trial ${number} is already finished (${state}); nothing was written`);
+    this.name = 'TrialFinishedError';
+  }
+}
+
+/** Whether `e` is a TrialFinishedError (by class, or by name when thrown by another copy of this package). */
+export function isTrialFinished(e: unknown): e is TrialFinishedError {
+  return e instanceof TrialFinishedError || (e instanceof Error && e.name === 'TrialFinishedError');
+}
+
+/** Thrown by `storage.openStudy` with `loadIfExists: false` when the study is already stored. */
+export class StudyExistsError extends Error {
+  constructor(
+    readonly where: string,
+    /** `a study`, or `the study "name"`. */
+    readonly study: string,
+  ) {
+    super(
+      `${where} already holds ${study}; pass loadIfExists: true (webtune: the default) to resume it, or choose another name`,
+    );
+    this.name = 'StudyExistsError';
+  }
+}

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fileStorage } from './fileStorage.js';
 import { createRng } from './rng.js';
 import { createStudy, STALE_TRIAL_ERROR, type StudyOptions } from './study.js';
-import type { FrozenTrial, Strategy, StudyMeta } from './types.js';
+import type { FrozenTrial, Strategy, StudyMeta, TrialChange } from './types.js';
 
 /** Counts the journal's fdatasync calls (passing them on). */
 const datasyncs = vi.hoisted(() => vi.fn());
@@ -271,8 +271,8 @@ describe('fileStorage', () => {
     const path = fresh();
     const s = study(path);
     const t = (await s.ask())!;
-    const bad = { ...s.trials[0]!, state: 'complete' as const, userAttrs: { score: Number.NaN } };
-    await expect(s.storage.updateTrial(bad)).rejects.toThrow(
+    const bad = { state: 'complete' as const, value: 1, userAttrs: { score: Number.NaN } };
+    await expect(s.storage.updateTrial(0, bad)).rejects.toThrow(
       `fileStorage: ${path}: trial 0: score (NaN) is not a JSON value`,
     );
     await s.tell(t, 1);
@@ -288,12 +288,14 @@ describe('fileStorage', () => {
       `fileStorage: ${path}: openStudy() must come before the first trial (createStudy calls it)`,
     );
     await storage.openStudy?.({ direction: 'minimize', space, strategy: 's', seed: 0 });
-    await storage.createTrial(trial);
-    await expect(storage.createTrial(trial)).rejects.toThrow(
-      `fileStorage: ${path}: trial 0 already exists`,
+    expect((await storage.createTrial(trial))?.number).toBe(0);
+    expect((await storage.createTrial(trial))?.number).toBe(1);
+    await expect(storage.updateTrial(2, { state: 'failed', error: 'x' })).rejects.toThrow(
+      `fileStorage: ${path}: no trial 2 to update`,
     );
-    await expect(storage.updateTrial({ ...trial, number: 1 })).rejects.toThrow(
-      `fileStorage: ${path}: no trial 1 to update`,
+    await storage.updateTrial(0, { state: 'complete', value: 1 });
+    await expect(storage.updateTrial(0, { state: 'failed', error: 'late' })).rejects.toThrow(
+      `fileStorage: ${path}: trial 0 is already finished (complete); nothing was written`,
     );
     expect(() => fileStorage('')).toThrow('fileStorage: path ("") must be a non-empty string');
     for (const bad of ['yes', { everyMs: 0 }, { everyMs: Number.NaN }, null]) {
@@ -380,11 +382,11 @@ describe('fileStorage', () => {
       `fileStorage: ${path}: line 7 is incomplete (the process stopped mid-write?); ignored it (read-only: the file is left as it is): {"op":"update","trial":{"number":1,"par`,
     ]);
     const trial = s.trials[2]!;
-    await expect(ro.updateTrial({ ...trial, state: 'failed' })).rejects.toThrow(
+    await expect(ro.updateTrial(2, { state: 'failed', error: 'x' })).rejects.toThrow(
       `fileStorage: ${path}: opened read-only, so it cannot update trial 2`,
     );
-    await expect(ro.createTrial({ ...trial, number: 3 })).rejects.toThrow(
-      `fileStorage: ${path}: opened read-only, so it cannot create trial 3`,
+    await expect(ro.createTrial(trial)).rejects.toThrow(
+      `fileStorage: ${path}: opened read-only, so it cannot create a trial`,
     );
     // A study on it loads (same metadata: nothing to write) but cannot fail its stale trial.
     const resumed = createStudy({ space, strategy: sampler(), seed: 1, storage: ro });
@@ -504,11 +506,10 @@ describe('fileStorage', () => {
     const path = fresh();
     const storage = fileStorage(path, { fsync: false });
     await storage.openStudy({ direction: 'minimize', space, strategy: 's', seed: 0 });
-    let trial = started({ x: 1, opt: 'adam' });
-    await storage.createTrial(trial);
+    let trial = (await storage.createTrial(started({ x: 1, opt: 'adam' })))!;
     for (let step = 0; step < 100; step++) {
       trial = { ...trial, intermediate: [...trial.intermediate, { step, value: step / 3 }] };
-      await storage.updateTrial(trial);
+      await storage.updateTrial(0, { intermediate: [{ step, value: step / 3 }] });
     }
     expect(lines(path).slice(2)).toEqual(
       Array.from({ length: 100 }, (_, i) =>
@@ -541,27 +542,50 @@ describe('fileStorage', () => {
     expect(await fileStorage(path, { readOnly: true }).getTrials()).toEqual(s.trials);
   });
 
-  it('writes the whole trial when a delta cannot say the change, and nothing when nothing changed', async () => {
+  it('writes each change as one delta, and nothing when nothing changed', async () => {
     const path = fresh();
     const storage = fileStorage(path, { fsync: false });
     await storage.openStudy({ direction: 'minimize', space, strategy: 's', seed: 0 });
-    const t0 = started({ x: 1, opt: 'adam' });
-    const steps: FrozenTrial[] = [
-      t0,
-      t0, // unchanged
-      { ...t0, userAttrs: JSON.parse('{"a":[1],"__proto__":2}') },
-      { ...t0, userAttrs: {} }, // an attribute removed
-      { ...t0, intermediate: [{ step: 0, value: 1 }], value: 3 },
-      { ...t0, intermediate: [{ step: 1, value: 1 }], value: 3 }, // not an extension
-      { ...t0, intermediate: [{ step: 1, value: 1 }] }, // value removed
-      { ...t0, params: { x: 2, opt: 'adam' } },
-      { ...t0, params: { x: 2, opt: 'adam' }, state: 'failed', error: 'e', durationMs: 4 },
+    const t0 = (await storage.createTrial(started({ x: 1, opt: 'adam' })))!;
+    const changes: [TrialChange, FrozenTrial][] = [
+      [{}, t0],
+      [
+        { userAttrs: JSON.parse('{"a":[1],"__proto__":2}') },
+        { ...t0, userAttrs: JSON.parse('{"a":[1],"__proto__":2}') },
+      ],
+      [
+        { intermediate: [{ step: 0, value: 1 }] },
+        {
+          ...t0,
+          userAttrs: JSON.parse('{"a":[1],"__proto__":2}'),
+          intermediate: [{ step: 0, value: 1 }],
+        },
+      ],
+      [
+        // A step already held keeps its first value: nothing to write.
+        { intermediate: [{ step: 0, value: 5 }] },
+        {
+          ...t0,
+          userAttrs: JSON.parse('{"a":[1],"__proto__":2}'),
+          intermediate: [{ step: 0, value: 1 }],
+        },
+      ],
+      [
+        { state: 'failed', error: 'e', durationMs: 4 },
+        {
+          ...t0,
+          userAttrs: JSON.parse('{"a":[1],"__proto__":2}'),
+          intermediate: [{ step: 0, value: 1 }],
+          state: 'failed',
+          error: 'e',
+          durationMs: 4,
+        },
+      ],
     ];
-    await storage.createTrial(steps[0]!);
     const written: string[] = [];
-    for (const t of steps.slice(1)) {
+    for (const [change, t] of changes) {
       const n = lines(path).length;
-      await storage.updateTrial(t);
+      await storage.updateTrial(0, change);
       written.push(
         lines(path)
           .slice(n)
@@ -575,11 +599,8 @@ describe('fileStorage', () => {
     expect(written).toEqual([
       'nothing',
       'update 0 attrs',
-      'update 0 running',
-      'update 0 set,append',
-      'update 0 running',
-      'update 0 running',
-      'update 0 running',
+      'update 0 append',
+      'nothing',
       'update 0 set',
     ]);
   });

@@ -9,15 +9,19 @@ import {
 import { link, open, readFile, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { StudyExistsError, TrialFinishedError } from './errors.js';
 import {
+  applyChange,
   checkStudyMeta,
+  createdTrial,
   parseStudyMeta,
   parseTrial,
   parseTrialDelta,
+  selectTrials,
   TRIAL_SCALARS,
   type TrialDelta,
 } from './persist.js';
-import type { FrozenTrial, Storage, StudyMeta } from './types.js';
+import type { FrozenTrial, OpenStudy, Storage, StudyMeta } from './types.js';
 
 /** Options of {@link fileStorage}. */
 export interface FileStorageOptions {
@@ -50,7 +54,7 @@ export interface FileStorageOptions {
 
 /** The storage {@link fileStorage} returns: a `Storage` that also reads back the study it holds. */
 export interface FileStorage extends Storage {
-  openStudy(meta: StudyMeta): Promise<void>;
+  openStudy(study: OpenStudy): Promise<void>;
   /** The study recorded in the journal's first line, or undefined when it holds none yet (empty or new file). */
   getStudy(): Promise<StudyMeta | undefined>;
   /**
@@ -91,6 +95,8 @@ interface Journal {
   meta: StudyMeta | undefined;
   /** Every trial as last written. */
   trials: Map<number, FrozenTrial>;
+  /** How many trials are retries of failed ones (not counted against `maxTrials`). */
+  retries: number;
   /** Bytes of complete records in the file: where the next record starts. */
   size: number;
 }
@@ -342,7 +348,7 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
       if (readOnly) throw new Error(`${where}: no such file (a read-only journal must exist)`);
       bytes = Buffer.alloc(0);
     }
-    const j: Journal = { meta: undefined, trials: new Map(), size: 0 };
+    const j: Journal = { meta: undefined, trials: new Map(), retries: 0, size: 0 };
     if (bytes.length === 0) return j;
     /** Bytes of complete lines. */
     const end = bytes.lastIndexOf(0x0a) + 1;
@@ -365,11 +371,19 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
       }
       line++;
     }
-    for (const [number, draft] of drafts) {
+    for (const [number, draft] of [...drafts].sort((a, b) => a[0] - b[0])) {
+      if (draft.base.retryOf !== undefined) j.retries++;
       try {
         j.trials.set(number, finish(draft));
       } catch (error) {
         throw new Error(`${where}: trial ${number} as its records leave it: ${reason(error)}`);
+      }
+    }
+    for (let n = 0; n < j.trials.size; n++) {
+      if (!j.trials.has(n)) {
+        throw new Error(
+          `${where}: trial ${n} is missing (the journal holds ${j.trials.size} trials, numbered from 0 without gaps when written by webtune)`,
+        );
       }
     }
     if (end < bytes.length) {
@@ -507,6 +521,7 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
       return serial(async () => {
         const j = await opened();
         if (j.meta !== undefined) {
+          if (meta.loadIfExists === false) throw new StudyExistsError(where, 'a study');
           checkStudyMeta(where, j.meta, meta, onWarning);
           return;
         }
@@ -521,37 +536,48 @@ export function fileStorage(path: string, options: FileStorageOptions = {}): Fil
         j.meta = study;
       });
     },
-    async createTrial(trial) {
-      writable(`create trial ${show(trial?.number)}`);
-      await serial(async () => {
+    async createTrial(trial, options) {
+      writable('create a trial');
+      return serial(async () => {
         const j = await opened();
         if (j.meta === undefined) {
           throw new Error(
             `${where}: openStudy() must come before the first trial (createStudy calls it)`,
           );
         }
-        if (j.trials.has(trial.number)) {
-          throw new Error(`${where}: trial ${trial.number} already exists`);
+        const max = options?.maxTrials;
+        if (max !== undefined && trial.retryOf === undefined && j.trials.size - j.retries >= max) {
+          return undefined;
         }
-        await append(j, { op: 'create', trial });
-        j.trials.set(trial.number, trial);
+        const created = createdTrial(j.trials.size, trial);
+        await append(j, { op: 'create', trial: created });
+        j.trials.set(created.number, created);
+        if (created.retryOf !== undefined) j.retries++;
+        return created;
       });
     },
-    async updateTrial(trial) {
-      writable(`update trial ${show(trial?.number)}`);
+    async updateTrial(number, change) {
+      writable(`update trial ${show(number)}`);
       await serial(async () => {
         const j = await opened();
-        const old = j.trials.get(trial.number);
-        if (old === undefined) throw new Error(`${where}: no trial ${trial.number} to update`);
-        const record = updateRecord(old, trial);
+        const old = j.trials.get(number);
+        if (old === undefined) throw new Error(`${where}: no trial ${number} to update`);
+        if (old.state !== 'running') throw new TrialFinishedError(where, number, old.state);
+        const now = applyChange(old, change);
+        const record = updateRecord(old, now);
         if (record !== undefined) await append(j, record);
-        j.trials.set(trial.number, trial);
+        j.trials.set(number, now);
       });
     },
-    getTrials() {
-      return serial(async () =>
-        [...(await opened()).trials.values()].sort((a, b) => a.number - b.number),
-      );
+    getTrials(options) {
+      return serial(async () => {
+        const { trials } = await opened();
+        // Numbers run 0…size−1 (the journal allocates them), so the map reads as an array.
+        return selectTrials(
+          Array.from({ length: trials.size }, (_, n) => trials.get(n)!),
+          options,
+        );
+      });
     },
     getStudy() {
       return serial(async () => {

@@ -12,7 +12,8 @@ export type {
   Space,
   SpaceJSON,
 } from '@webtune/space';
-export { TrialPruned } from './errors.js';
+export { StudyExistsError, TrialFinishedError, TrialPruned } from './errors.js';
+export { checkStudyMeta, parseStudyMeta, parseTrial } from './persist.js';
 export {
   type HyperbandPrunerOptions,
   hyperbandPruner,

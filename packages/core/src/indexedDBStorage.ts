@@ -1,5 +1,12 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import { checkStudyMeta, parseStudyMeta, parseTrial } from './persist.js';
+import { StudyExistsError, TrialFinishedError } from './errors.js';
+import {
+  applyChange,
+  checkStudyMeta,
+  createdTrial,
+  parseStudyMeta,
+  parseTrial,
+} from './persist.js';
 import type { FrozenTrial, Storage, StudyMeta } from './types.js';
 
 /** Options of {@link indexedDBStorage}. */
@@ -14,8 +21,8 @@ export interface IndexedDBStorage extends Storage {
 }
 
 interface Schema extends DBSchema {
-  /** One record under the key 'study'. */
-  study: { key: string; value: StudyMeta };
+  /** The study under the key 'study'; under 'retries', how many trials are retries (a number). */
+  study: { key: string; value: StudyMeta | number };
   /** Keyed by trial number. */
   trials: { key: number; value: FrozenTrial };
 }
@@ -30,9 +37,12 @@ const VERSION = 1;
  * and user attributes must be structured-cloneable. On the study's first use an existing database
  * must hold the same direction and space (else it throws naming both values).
  *
- * One tab (or worker) at a time: two writers would race for trial numbers (the loser's
- * `createTrial` throws "already exists"). Throws at once where there is no `indexedDB` (Node:
- * use `fileStorage` from `@webtune/core/node`).
+ * A trial's number is allocated in the transaction that adds it (one past the highest key), and a
+ * change is written in one transaction that first checks the trial still runs, so two tabs
+ * writing one database never share a number or overwrite a finished trial. It is still not
+ * `concurrent`: there are no heartbeats, so a study opened in one tab fails the trials another
+ * tab is running as stale. Use one tab (or worker) per study. Throws at once where there is no
+ * `indexedDB` (Node: use `fileStorage` from `@webtune/core/node`).
  */
 export function indexedDBStorage(
   dbName: string,
@@ -98,6 +108,7 @@ export function indexedDBStorage(
         return;
       }
       await tx.done;
+      if (meta.loadIfExists === false) throw new StudyExistsError(where, 'a study');
       let parsed: StudyMeta;
       try {
         parsed = parseStudyMeta(stored);
@@ -106,36 +117,68 @@ export function indexedDBStorage(
       }
       checkStudyMeta(where, parsed, meta, onWarning);
     },
-    async createTrial(trial) {
+    async createTrial(trial, options) {
       const d = await connect();
+      const tx = d.transaction(['trials', 'study'], 'readwrite');
+      const trials = tx.objectStore('trials');
+      const study = tx.objectStore('study');
       try {
-        await d.add('trials', trial);
-      } catch (error) {
-        if (error instanceof DOMException && error.name === 'ConstraintError') {
-          throw new Error(`${where}: trial ${trial.number} already exists`, { cause: error });
+        const [last, count, stored] = await Promise.all([
+          trials.openKeyCursor(null, 'prev'),
+          trials.count(),
+          study.get('retries'),
+        ]);
+        const retries = typeof stored === 'number' ? stored : 0;
+        const max = options?.maxTrials;
+        if (max !== undefined && trial.retryOf === undefined && count - retries >= max) {
+          tx.abort();
+          await tx.done.catch(() => undefined);
+          return undefined;
         }
-        throw wrap(`could not create trial ${trial.number}`, error);
+        const created = createdTrial(last === null ? 0 : last.key + 1, trial);
+        const writes: Promise<unknown>[] = [trials.add(created)];
+        if (trial.retryOf !== undefined) writes.push(study.put(retries + 1, 'retries'));
+        await Promise.all([...writes, tx.done]);
+        return created;
+      } catch (error) {
+        throw wrap('could not create a trial', error);
       }
     },
-    async updateTrial(trial) {
+    async updateTrial(number, change) {
       const d = await connect();
       const tx = d.transaction('trials', 'readwrite');
-      // The existence check and the write in one transaction: nothing else writes in between.
-      if ((await tx.store.getKey(trial.number)) === undefined) {
+      // The state check and the write in one transaction: nothing else writes in between.
+      const old = await tx.store.get(number);
+      if (old === undefined || old.state !== 'running') {
         tx.abort();
         await tx.done.catch(() => undefined);
-        throw new Error(`${where}: no trial ${trial.number} to update`);
+        if (old === undefined) throw new Error(`${where}: no trial ${number} to update`);
+        throw new TrialFinishedError(where, number, old.state);
       }
       try {
-        await Promise.all([tx.store.put(trial), tx.done]);
+        await Promise.all([tx.store.put(applyChange(old, change)), tx.done]);
       } catch (error) {
-        throw wrap(`could not update trial ${trial.number}`, error);
+        throw wrap(`could not update trial ${number}`, error);
       }
     },
-    async getTrials() {
+    async getTrials(options) {
       const d = await connect();
-      const stored = await d.getAll('trials');
-      return stored.map((t, i) => {
+      const tx = d.transaction('trials');
+      const from = options?.from;
+      const numbers = [...new Set(options?.numbers ?? [])]
+        .filter((n) => from === undefined || n < from)
+        .sort((a, b) => a - b);
+      const picked =
+        options === undefined || (from === undefined && options.numbers === undefined)
+          ? await tx.store.getAll()
+          : [
+              ...(await Promise.all(numbers.map((n) => tx.store.get(n)))).filter(
+                (t): t is FrozenTrial => t !== undefined,
+              ),
+              ...(from === undefined ? [] : await tx.store.getAll(IDBKeyRange.lowerBound(from))),
+            ];
+      await tx.done;
+      return picked.map((t, i) => {
         try {
           return parseTrial(t);
         } catch (error) {

@@ -1,5 +1,12 @@
 import type { Config, SpaceJSON } from '@webtune/space';
-import type { FrozenTrial, StudyMeta, TrialState } from './types.js';
+import type {
+  FrozenTrial,
+  GetTrialsOptions,
+  NewTrial,
+  StudyMeta,
+  TrialChange,
+  TrialState,
+} from './types.js';
 
 /*
  * What the persistent storages (fileStorage, indexedDBStorage) share: checking a stored study's
@@ -123,7 +130,18 @@ const isReport = (r: unknown): r is { step: number; value: number } =>
  */
 export function parseTrial(x: unknown): FrozenTrial {
   if (!isObject(x)) throw new Error('the trial is not an object');
-  const { number, params, state, value, error, intermediate, userAttrs, startedAt, durationMs } = x;
+  const {
+    number,
+    params,
+    state,
+    value,
+    error,
+    intermediate,
+    userAttrs,
+    startedAt,
+    durationMs,
+    retryOf,
+  } = x;
   const bad = (field: string, v: unknown, want: string) =>
     new Error(`trial ${String(number)}: ${field} (${JSON.stringify(v)}) is not ${want}`);
   if (!(Number.isSafeInteger(number) && (number as number) >= 0)) {
@@ -136,6 +154,9 @@ export function parseTrial(x: unknown): FrozenTrial {
   }
   if (!isObject(userAttrs)) throw bad('userAttrs', userAttrs, 'an object');
   for (const field of ['startedAt', 'durationMs'] as const) checkScalar(number, field, x[field]);
+  if (retryOf !== undefined && !(Number.isSafeInteger(retryOf) && (retryOf as number) >= 0)) {
+    throw bad('retryOf', retryOf, 'an integer >= 0');
+  }
   const out: Record<string, unknown> = {
     number,
     params: Object.freeze({ ...(params as Config) }),
@@ -151,7 +172,77 @@ export function parseTrial(x: unknown): FrozenTrial {
   if (value !== undefined) out.value = value;
   if (error !== undefined) out.error = error;
   if (durationMs !== undefined) out.durationMs = durationMs;
+  if (retryOf !== undefined) out.retryOf = retryOf;
   return Object.freeze(out) as unknown as FrozenTrial;
+}
+
+const NO_REPORTS: FrozenTrial['intermediate'] = Object.freeze([]);
+const NO_ATTRS: FrozenTrial['userAttrs'] = Object.freeze({});
+
+/** Trial `number` as a storage creates it from `trial`: running, no reports, no attributes. */
+export function createdTrial(number: number, trial: NewTrial): FrozenTrial {
+  const out: Record<string, unknown> = {
+    number,
+    params: trial.params,
+    state: 'running',
+    intermediate: NO_REPORTS,
+    userAttrs: NO_ATTRS,
+    startedAt: trial.startedAt,
+  };
+  if (trial.retryOf !== undefined) out.retryOf = trial.retryOf;
+  return Object.freeze(out) as unknown as FrozenTrial;
+}
+
+/**
+ * `trial` with `change` applied (see `TrialChange`): intermediate values appended unless their
+ * step is already held (the first value stays), user attributes set, finishing fields set. A new
+ * frozen object; `trial` is unchanged.
+ */
+export function applyChange(trial: FrozenTrial, change: TrialChange): FrozenTrial {
+  const out: Record<string, unknown> = { ...trial };
+  if (change.intermediate !== undefined && change.intermediate.length > 0) {
+    const held = new Set(trial.intermediate.map((r) => r.step));
+    const added = change.intermediate.filter((r) => !held.has(r.step) && held.add(r.step));
+    if (added.length > 0) {
+      out.intermediate = Object.freeze([
+        ...trial.intermediate,
+        ...added.map((r) => Object.freeze({ step: r.step, value: r.value })),
+      ]);
+    }
+  }
+  if (change.userAttrs !== undefined && Object.keys(change.userAttrs).length > 0) {
+    const attrs: Record<string, unknown> = { ...trial.userAttrs };
+    for (const [key, value] of Object.entries(change.userAttrs)) {
+      Object.defineProperty(attrs, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    out.userAttrs = Object.freeze(attrs);
+  }
+  for (const field of ['state', 'value', 'error', 'durationMs'] as const) {
+    if (change[field] !== undefined) out[field] = change[field];
+  }
+  return Object.freeze(out) as unknown as FrozenTrial;
+}
+
+/**
+ * The trials of `trials` (indexed by number: `trials[n].number === n`) that `options` select:
+ * every one, or those numbered `from` or more and those in `numbers`, ordered by number.
+ */
+export function selectTrials(
+  trials: readonly FrozenTrial[],
+  options: GetTrialsOptions | undefined,
+): FrozenTrial[] {
+  if (options === undefined || (options.from === undefined && options.numbers === undefined)) {
+    return trials.slice();
+  }
+  const from = options.from ?? trials.length;
+  const picked = new Set<number>();
+  for (const n of options.numbers ?? []) if (n < from && trials[n] !== undefined) picked.add(n);
+  return [...[...picked].sort((a, b) => a - b).map((n) => trials[n]!), ...trials.slice(from)];
 }
 
 /** What a journal's delta update record changes in trial `number` (see fileStorage). */

@@ -370,7 +370,7 @@ describe('optimize', () => {
   it('refuses to run forever', async () => {
     const study = createStudy({ space: spaceJSON, strategy: sampler() });
     await expect(study.optimize((p) => x(p))).rejects.toThrow(
-      'optimize: give trials, timeoutMs or signal, or use a finite strategy',
+      'optimize: give trials, studyTrials, timeoutMs or signal, or use a finite strategy',
     );
     await expect(study.optimize((p) => x(p), { concurrency: 0, trials: 1 })).rejects.toThrow(
       'optimize: concurrency (0) must be an integer >= 1',
@@ -889,15 +889,16 @@ describe('storage', () => {
     const inner = memoryStorage();
     const calls: string[] = [];
     const storage: Storage = {
-      async createTrial(t) {
-        calls.push(`create ${t.number} ${t.state}`);
-        await inner.createTrial(t);
+      async createTrial(t, options) {
+        const created = await inner.createTrial(t, options);
+        calls.push(`create ${created?.number} ${created?.state}`);
+        return created;
       },
-      async updateTrial(t) {
-        calls.push(`update ${t.number} ${t.state} ${t.intermediate.length}`);
-        await inner.updateTrial(t);
+      async updateTrial(n, change) {
+        calls.push(`update ${n} ${change.state ?? 'running'} ${change.intermediate?.length ?? 0}`);
+        await inner.updateTrial(n, change);
       },
-      getTrials: () => inner.getTrials(),
+      getTrials: (options) => inner.getTrials(options),
     };
     const study = createStudy({ space: spaceJSON, strategy: sampler(), storage });
     await study.optimize(
@@ -912,10 +913,10 @@ describe('storage', () => {
     expect(calls).toEqual([
       'create 0 running',
       'update 0 running 2',
-      'update 0 complete 2',
+      'update 0 complete 0',
       'create 1 running',
       'update 1 running 2',
-      'update 1 complete 2',
+      'update 1 complete 0',
     ]);
     expect(await inner.getTrials()).toEqual(study.trials);
   });
@@ -925,12 +926,12 @@ describe('storage', () => {
     await createStudy({ space: spaceJSON, strategy: sampler(), storage: inner }).ask();
     let failures = 1;
     const storage: Storage = {
-      createTrial: (t) => inner.createTrial(t),
-      async updateTrial(t) {
+      createTrial: (t, options) => inner.createTrial(t, options),
+      async updateTrial(n, change) {
         if (failures-- > 0) throw new Error('disk full');
-        await inner.updateTrial(t);
+        await inner.updateTrial(n, change);
       },
-      getTrials: () => inner.getTrials(),
+      getTrials: (options) => inner.getTrials(options),
     };
     const study = createStudy({ space: spaceJSON, strategy: sampler(), storage });
     await expect(study.load()).rejects.toThrow('storage: disk full');
@@ -964,27 +965,28 @@ describe('storage', () => {
     await expect(study.ask()).rejects.toThrow('storage: disk full');
   });
 
-  /** memoryStorage whose createTrial throws for the trial numbers in `failOn` (once each). */
+  /** memoryStorage whose createTrial throws for the calls numbered in `failOn` (0-based, once each). */
   function flakyCreate(failOn: number[]): Storage {
     const inner = memoryStorage();
+    let call = 0;
     return {
-      async createTrial(t) {
-        const i = failOn.indexOf(t.number);
+      async createTrial(t, options) {
+        const i = failOn.indexOf(call++);
         if (i >= 0) {
           failOn.splice(i, 1);
-          throw new Error(`disk full at trial ${t.number}`);
+          throw new Error(`disk full at call ${call - 1}`);
         }
-        await inner.createTrial(t);
+        return inner.createTrial(t, options);
       },
-      updateTrial: (t) => inner.updateTrial(t),
-      getTrials: () => inner.getTrials(),
+      updateTrial: (n, change) => inner.updateTrial(n, change),
+      getTrials: (options) => inner.getTrials(options),
     };
   }
 
   it('a trial whose createTrial throws is not left running in the study', async () => {
     const storage = flakyCreate([0]);
     const study = createStudy({ space: spaceJSON, strategy: sampler(), storage });
-    await expect(study.ask()).rejects.toThrow('storage: disk full at trial 0');
+    await expect(study.ask()).rejects.toThrow('storage: disk full at call 0');
     expect(study.trials).toEqual([]);
     // The number is free again and the study goes on once the storage works.
     const t = (await study.ask())!;
@@ -1002,11 +1004,11 @@ describe('storage', () => {
     const ran: number[] = [];
     await expect(
       study.optimize((p) => ran.push(x(p)), { trials: 4, concurrency: 4 }),
-    ).rejects.toThrow('storage: disk full at trial 2');
+    ).rejects.toThrow('storage: disk full at call 2');
     expect(ran).toEqual([]);
     expect(study.trials.map((t) => [t.number, t.state, t.error])).toEqual([
-      [0, 'failed', 'not started: storage failed creating trial 2: disk full at trial 2'],
-      [1, 'failed', 'not started: storage failed creating trial 2: disk full at trial 2'],
+      [0, 'failed', 'not started: storage failed creating a trial: disk full at call 2'],
+      [1, 'failed', 'not started: storage failed creating a trial: disk full at call 2'],
     ]);
     expect(await storage.getTrials()).toEqual(study.trials);
     // The configuration whose create failed runs next.
@@ -1167,5 +1169,103 @@ describe('createStudy validation', () => {
     expect(snap.state).toBe('running');
     expect(Object.isFrozen(study.trials[0])).toBe(true);
     expect(Object.isFrozen(study.trials[0]!.params)).toBe(true);
+  });
+});
+
+describe('a concurrent storage (many workers, one study)', () => {
+  /** One memoryStorage seen by several studies, as a database is by several workers. */
+  function shared(stale: FrozenTrial[][] = []) {
+    const inner = memoryStorage();
+    const storage: Storage = {
+      concurrent: true,
+      createTrial: (t, options) => inner.createTrial(t, options),
+      updateTrial: (n, change) => inner.updateTrial(n, change),
+      getTrials: (options) => inner.getTrials(options),
+      async failStaleTrials() {
+        const failed: FrozenTrial[] = [];
+        for (const n of stale.shift()?.map((t) => t.number) ?? []) {
+          await inner.updateTrial(n, { state: 'failed', error: 'stale: heartbeat' });
+          failed.push((await inner.getTrials({ numbers: [n] }))[0]!);
+        }
+        return failed;
+      },
+    };
+    return { inner, storage };
+  }
+
+  it("sees the other workers' trials, running ones as pending, and numbers on after them", async () => {
+    const { storage } = shared();
+    const log: SuggestContext[] = [];
+    const a = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    const b = createStudy({ space: spaceJSON, strategy: sampler(log), seed: 1, storage });
+    const ta = (await a.ask())!;
+    const tb = (await b.ask())!;
+    expect([ta.number, tb.number]).toEqual([0, 1]);
+    expect(log.at(-1)!.trials.map((t) => [t.number, t.state])).toEqual([[0, 'running']]);
+    await a.tell(ta, 3);
+    const ta2 = (await a.ask())!;
+    expect(ta2.number).toBe(2);
+    expect(a.trials.map((t) => [t.number, t.state])).toEqual([
+      [0, 'complete'],
+      [1, 'running'],
+      [2, 'running'],
+    ]);
+    await b.tell(tb, 1);
+    await b.ask();
+    expect(b.trials.map((t) => [t.number, t.state])).toEqual([
+      [0, 'complete'],
+      [1, 'complete'],
+      [2, 'running'],
+      [3, 'running'],
+    ]);
+    expect(b.bestTrial?.number).toBe(1);
+    // A resumed worker does not fail the others' running trials.
+    const c = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    expect((await c.load()).stale).toEqual([]);
+    expect(c.counts).toEqual({ running: 2, complete: 2, failed: 0, pruned: 0 });
+  });
+
+  it('a trial finished elsewhere first keeps the stored outcome, with a warning', async () => {
+    const { storage, inner } = shared();
+    const warnings: string[] = [];
+    const a = createStudy({
+      space: spaceJSON,
+      strategy: sampler(),
+      storage,
+      onWarning: (m) => warnings.push(m),
+    });
+    const t = (await a.ask())!;
+    await inner.updateTrial(t.number, { state: 'failed', error: 'stale: heartbeat' });
+    const told = await a.tell(t, 5);
+    expect([told.state, told.error]).toEqual(['failed', 'stale: heartbeat']);
+    expect(a.counts).toEqual({ running: 0, complete: 0, failed: 1, pruned: 0 });
+    expect(warnings).toEqual([
+      'trial 0 was finished elsewhere (failed: stale: heartbeat) before this change reached the storage; the stored outcome stands',
+    ]);
+  });
+
+  it('retries a stale trial once, as a retry of it, and studyTrials stops all workers at exactly N', async () => {
+    const stale: FrozenTrial[][] = [];
+    const { storage } = shared(stale);
+    const a = createStudy({ space: spaceJSON, strategy: sampler(), storage });
+    const b = createStudy({ space: spaceJSON, strategy: sampler(), seed: 2, storage });
+    const dead = (await b.ask())!; // b "dies" with trial 0 running
+    stale.push([a.trials[0] ?? ({ number: dead.number } as FrozenTrial)]);
+    const result = await a.optimize((p) => x(p), { studyTrials: 4 });
+    expect(result.reason).toBe('trials');
+    const trials = a.trials;
+    expect(trials.map((t) => [t.number, t.state, t.retryOf])).toEqual([
+      [0, 'failed', undefined],
+      [1, 'complete', 0],
+      [2, 'complete', undefined],
+      [3, 'complete', undefined],
+      [4, 'complete', undefined],
+    ]);
+    expect(trials[1]!.params).toEqual(dead.params);
+    // The budget is spent for every worker.
+    expect(await b.optimize((p) => x(p), { studyTrials: 4 })).toEqual({
+      trials: 0,
+      reason: 'trials',
+    });
   });
 });

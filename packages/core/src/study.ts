@@ -7,8 +7,8 @@ import {
   type SpaceJSON,
   type TypedSpace,
 } from '@webtune/space';
-import { errorMessage, isTrialPruned } from './errors.js';
-import { parseStudyMeta, parseTrial } from './persist.js';
+import { errorMessage, isTrialFinished, isTrialPruned } from './errors.js';
+import { applyChange, parseStudyMeta, parseTrial } from './persist.js';
 import { noPruner } from './pruners.js';
 import { memoryStorage } from './storage.js';
 import type {
@@ -21,6 +21,7 @@ import type {
   StudyMeta,
   SuggestContext,
   Trial,
+  TrialChange,
   TrialHistory,
   TrialState,
 } from './types.js';
@@ -60,6 +61,22 @@ export interface StudyOptions<C extends Config = Config> {
   pruner?: Pruner;
   /** A name for the study (shown by front ends; not stored). */
   name?: string;
+  /**
+   * The study's name in a storage holding many studies (`postgresStorage`), as Optuna's
+   * `study_name`: the study opened or created there. Default `name`.
+   */
+  studyName?: string;
+  /**
+   * When false, a study already in the storage is an error (`StudyExistsError`), as Optuna's
+   * `load_if_exists=False`. Default true: it is resumed.
+   */
+  loadIfExists?: boolean;
+  /**
+   * With a `concurrent` storage: run the configuration of a trial failed as stale (its worker
+   * stopped) once more, as a new trial recorded as its retry (`retryOf`), as Optuna's
+   * RetryFailedTrialCallback. A retry is not retried again. Default true.
+   */
+  retryStale?: boolean;
   /** Receives warnings (a step reported twice). Default `console.warn`. */
   onWarning?: (message: string) => void;
 }
@@ -77,6 +94,12 @@ export interface OptimizeOptions<C extends Config = Config> {
   concurrency?: number;
   /** Aborting it stops the run like the timeout does, a suggestion in progress included. */
   signal?: AbortSignal;
+  /**
+   * Stop once the study holds this many trials, every writer's counted (retries of failed
+   * trials are not, and may still start): the storage checks it as it creates each trial, so
+   * workers sharing a study stop together at exactly this many (Optuna's MaxTrialsCallback).
+   */
+  studyTrials?: number;
   /** Called (and awaited) after each trial finishes; throwing stops the run and rethrows. */
   onTrialComplete?: (trial: FrozenTrial<C>, study: Study<C>) => void | Promise<void>;
 }
@@ -272,9 +295,6 @@ function notJSON(x: unknown, at = '', seen = new Set<object>()): string | undefi
   return undefined;
 }
 
-const NO_REPORTS: FrozenTrial['intermediate'] = Object.freeze([]);
-const NO_ATTRS: FrozenTrial['userAttrs'] = Object.freeze({});
-
 /** The longest delay setTimeout honours (2^31 − 1 ms); longer ones fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -371,8 +391,15 @@ export function createStudy(options: StudyOptions): Study {
   if (typeof onWarning !== 'function') {
     throw new TypeError(`createStudy: onWarning (${show(onWarning)}) must be a function`);
   }
-  if (options.name !== undefined && typeof options.name !== 'string') {
-    throw new TypeError(`createStudy: name (${show(options.name)}) must be a string`);
+  for (const key of ['name', 'studyName'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'string') {
+      throw new TypeError(`createStudy: ${key} (${show(options[key])}) must be a string`);
+    }
+  }
+  for (const key of ['loadIfExists', 'retryStale'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'boolean') {
+      throw new TypeError(`createStudy: ${key} (${show(options[key])}) must be a boolean`);
+    }
   }
   return new StudyImpl(
     space,
@@ -381,9 +408,13 @@ export function createStudy(options: StudyOptions): Study {
     seed,
     storage,
     pruner,
-    options.name,
+    options.studyName ?? options.name,
     replay,
     onWarning,
+    {
+      ...(options.loadIfExists === undefined ? {} : { loadIfExists: options.loadIfExists }),
+      retryStale: options.retryStale ?? true,
+    },
   );
 }
 
@@ -398,7 +429,9 @@ class StudyImpl implements Study {
   #ready: Promise<LoadResult> | undefined;
   #writes: Promise<void> = Promise.resolve();
   /** The writes queued in `#writes` that have not started, by trial number. */
-  readonly #unwritten = new Map<number, { trial: FrozenTrial }>();
+  readonly #unwritten = new Map<number, { change: TrialChange }>();
+  /** Configurations of stale trials to run again (concurrent storages), before the queue. */
+  readonly #retries: { params: Config; retryOf: number }[] = [];
   #writeError: { error: unknown } | undefined;
   #askLock: Promise<unknown> = Promise.resolve();
   /** Settles once a suggestion that outlived its run's stop has been buffered (or dropped). */
@@ -420,6 +453,7 @@ class StudyImpl implements Study {
     readonly name: string | undefined,
     readonly replayStrategy: boolean,
     readonly onWarning: (message: string) => void,
+    readonly shared: { loadIfExists?: boolean; retryStale: boolean },
   ) {}
 
   get trials(): FrozenTrial[] {
@@ -500,7 +534,16 @@ class StudyImpl implements Study {
       space: this.space.toJSON(),
       strategy: this.strategy.name,
       seed: this.seed,
+      ...(this.name === undefined ? {} : { name: this.name }),
+      ...(this.shared.loadIfExists === undefined ? {} : { loadIfExists: this.shared.loadIfExists }),
     });
+    if (this.storage.concurrent) {
+      // Other workers' running trials are pending points, not stale: the storage says which are.
+      const failed = await this.#failStale();
+      for (const t of await this.storage.getTrials()) this.#sync(t);
+      await this.#flush();
+      return { trials: this.trials, stale: failed };
+    }
     const existing = [...(await this.storage.getTrials())].sort((a, b) => a.number - b.number);
     const stale: number[] = [];
     const records = existing.map((t) => {
@@ -511,7 +554,7 @@ class StudyImpl implements Study {
         stale.push(t.number);
         if (rec.frozen.state === 'running') {
           this.#update(rec, { state: 'failed', error: STALE_TRIAL_ERROR });
-        } else this.#write(rec.frozen);
+        } else this.#write(t.number, { state: 'failed', error: STALE_TRIAL_ERROR });
       }
       return rec;
     });
@@ -543,26 +586,84 @@ class StudyImpl implements Study {
   }
 
   /**
-   * Queues `trial` for `storage.updateTrial`. While an earlier write of the same trial waits in the
-   * queue, the newer snapshot replaces it, so reports made faster than the storage writes
-   * (a burst of `trial.report`s) cost one write, not one each.
+   * Queues `change` of trial `number` for `storage.updateTrial`. While an earlier write of the same
+   * trial waits in the queue, the change joins it, so reports made faster than the storage writes
+   * (a burst of `trial.report`s) cost one write, not one each. A trial the storage holds finished
+   * already (another worker failed it as stale) keeps the stored outcome, with a warning.
    */
-  #write(trial: FrozenTrial): void {
-    const waiting = this.#unwritten.get(trial.number);
+  #write(number: number, change: TrialChange): void {
+    const waiting = this.#unwritten.get(number);
     if (waiting) {
-      waiting.trial = trial;
+      waiting.change = joinChanges(waiting.change, change);
       return;
     }
-    const slot = { trial };
-    this.#unwritten.set(trial.number, slot);
+    const slot = { change };
+    this.#unwritten.set(number, slot);
     this.#writes = this.#writes.then(async () => {
-      this.#unwritten.delete(trial.number);
+      this.#unwritten.delete(number);
       try {
-        await this.storage.updateTrial(slot.trial);
+        await this.storage.updateTrial(number, slot.change);
       } catch (error) {
-        this.#writeError ??= { error };
+        if (!isTrialFinished(error)) {
+          this.#writeError ??= { error };
+          return;
+        }
+        try {
+          const [stored] = await this.storage.getTrials({ numbers: [number] });
+          if (stored?.number === number) this.#sync(stored, true);
+          this.onWarning(
+            `trial ${number} was finished elsewhere (${stored?.state}${stored?.error ? `: ${stored.error}` : ''}) before this change reached the storage; the stored outcome stands`,
+          );
+        } catch (readError) {
+          this.#writeError ??= { error: readError };
+        }
       }
     });
+  }
+
+  /**
+   * Adopts `t` as read from a concurrent storage: a trial new to this study, or a newer state of
+   * one another worker runs (this study's own running trials change only through it, unless
+   * `force`: the storage finished it first).
+   */
+  #sync(t: FrozenTrial, force = false): void {
+    const rec = this.#records.get(t.number);
+    if (rec === undefined) {
+      this.#adopt(t);
+      return;
+    }
+    if (rec.controller !== undefined && !force) return;
+    const old = rec.frozen;
+    rec.frozen = t;
+    this.#track(old, t);
+  }
+
+  /** Concurrent storages: fails stale trials, queues their retries; resolves to their numbers. */
+  async #failStale(): Promise<number[]> {
+    const failed = (await this.storage.failStaleTrials?.()) ?? [];
+    for (const t of failed) {
+      if (this.shared.retryStale && t.retryOf === undefined) {
+        this.#retries.push({ params: this.#canonical(t.params), retryOf: t.number });
+      }
+    }
+    return failed.map((t) => t.number);
+  }
+
+  /**
+   * Concurrent storages: reads what other writers changed since the last read (new trials, and the
+   * ones last seen running), after failing stale trials. Called before each ask.
+   */
+  async #refresh(): Promise<void> {
+    await this.#failStale();
+    const numbers: number[] = [];
+    for (const rec of this.#order) {
+      if (rec.frozen.state === 'running' && rec.controller === undefined) {
+        numbers.push(rec.frozen.number);
+      }
+    }
+    for (const t of await this.storage.getTrials({ from: this.#nextNumber, numbers })) {
+      this.#sync(t);
+    }
   }
 
   async #flush(): Promise<void> {
@@ -574,11 +675,11 @@ class StudyImpl implements Study {
     }
   }
 
-  #update(rec: TrialRecord, change: Partial<FrozenTrial>): FrozenTrial {
+  #update(rec: TrialRecord, change: TrialChange): FrozenTrial {
     const old = rec.frozen;
-    rec.frozen = Object.freeze({ ...old, ...change }) as FrozenTrial;
+    rec.frozen = applyChange(old, change);
     this.#track(old, rec.frozen);
-    this.#write(rec.frozen);
+    this.#write(old.number, change);
     return rec.frozen;
   }
 
@@ -613,9 +714,7 @@ class StudyImpl implements Study {
           );
           return;
         }
-        this.#update(rec, {
-          intermediate: Object.freeze([...rec.frozen.intermediate, Object.freeze({ step, value })]),
-        });
+        this.#update(rec, { intermediate: [{ step, value }] });
       },
       shouldPrune: () => {
         assertRunning('shouldPrune');
@@ -638,7 +737,7 @@ class StudyImpl implements Study {
             `trial ${number}: user attribute ${show(key)} (${showValue(value)}) must be a JSON value (finite numbers, strings, booleans, null, arrays and plain objects of those): ${why}`,
           );
         }
-        this.#update(rec, { userAttrs: Object.freeze({ ...rec.frozen.userAttrs, [key]: value }) });
+        this.#update(rec, { userAttrs: { [key]: value } });
       },
     });
   }
@@ -689,7 +788,12 @@ class StudyImpl implements Study {
    * once; a suggestion still in flight is then buffered when it arrives (see `#late`). `poll`
    * runs just before trials would start, to abort `stop` for a deadline the timer missed.
    */
-  #askMany(n: number, stop: AbortSignal | undefined, poll?: () => void): Promise<Trial[]> {
+  #askMany(
+    n: number,
+    stop: AbortSignal | undefined,
+    poll?: () => void,
+    limit?: { maxTrials: number; reached: boolean },
+  ): Promise<Trial[]> {
     const previous = this.#askLock;
     const run = untilStopped(previous, stop).then(async (turn) => {
       if (!turn) return [];
@@ -700,15 +804,21 @@ class StudyImpl implements Study {
         this.#lateError = undefined;
         throw error;
       }
-      const fromQueue: Config[] = this.#queue.splice(0, n);
-      const fromStrategy: Config[] = this.#buffer.splice(0, n - fromQueue.length);
-      const want = n - fromQueue.length - fromStrategy.length;
+      if (this.storage.concurrent) await this.#refresh();
+      const fromRetries = this.#retries.splice(0, n);
+      const fromQueue: Config[] = this.#queue.splice(0, n - fromRetries.length);
+      const fromStrategy: Config[] = this.#buffer.splice(
+        0,
+        n - fromRetries.length - fromQueue.length,
+      );
+      const want = n - fromRetries.length - fromQueue.length - fromStrategy.length;
       if (want > 0 && !this.#exhausted) {
         const pending = new Promise<unknown>((resolve) =>
           resolve(this.strategy.suggest(this.#context(want, stop ?? new AbortController().signal))),
         );
         const arrived = await untilStopped(pending, stop);
         if (!arrived) {
+          this.#retries.unshift(...fromRetries);
           this.#queue.unshift(...fromQueue);
           this.#buffer.unshift(...fromStrategy);
           // The next ask waits for this suggestion, so the strategy never runs twice at once and
@@ -731,35 +841,51 @@ class StudyImpl implements Study {
       }
       poll?.();
       if (stop?.aborted) {
+        this.#retries.unshift(...fromRetries);
         this.#queue.unshift(...fromQueue);
         this.#buffer.unshift(...fromStrategy);
         return [];
       }
-      const configs = [...fromQueue, ...fromStrategy];
+      const configs = [...fromRetries.map((r) => r.params), ...fromQueue, ...fromStrategy];
+      const nr = fromRetries.length;
+      const nq = nr + fromQueue.length;
+      /** Gives configurations i… back to where they came from. */
+      const giveBack = (i: number) => {
+        this.#retries.unshift(...fromRetries.slice(Math.min(i, nr)));
+        this.#queue.unshift(...configs.slice(Math.max(i, nr), Math.max(i, nq)));
+        this.#buffer.unshift(...configs.slice(Math.max(i, nq)));
+      };
       const created: TrialRecord[] = [];
       for (const [i, params] of configs.entries()) {
-        const frozen = Object.freeze({
-          number: this.#nextNumber,
-          params,
-          state: 'running',
-          intermediate: NO_REPORTS,
-          userAttrs: NO_ATTRS,
-          startedAt: Date.now(),
-        }) as FrozenTrial;
+        const retryOf = fromRetries[i]?.retryOf;
+        let frozen: FrozenTrial | undefined;
         try {
-          // A trial joins the study only once the storage holds it.
-          await this.storage.createTrial(frozen);
+          // A trial joins the study only once the storage holds it; the storage numbers it.
+          frozen = await this.storage.createTrial(
+            { params, startedAt: Date.now(), ...(retryOf === undefined ? {} : { retryOf }) },
+            limit === undefined ? undefined : { maxTrials: limit.maxTrials },
+          );
+          // Trials other workers created meanwhile come first (their numbers are lower).
+          if (frozen !== undefined && this.storage.concurrent && frozen.number > this.#nextNumber) {
+            const before = await this.storage.getTrials({ from: this.#nextNumber });
+            for (const t of before) if (t.number < frozen.number) this.#sync(t);
+          }
         } catch (error) {
           // Nothing half-registered: this trial is not in the study, its configuration and the
           // later ones of the batch go back to where they came from, and the trials created
           // before it in this batch, which will not run now, are failed with the reason.
-          this.#queue.unshift(...configs.slice(i, Math.max(i, fromQueue.length)));
-          this.#buffer.unshift(...configs.slice(Math.max(i, fromQueue.length)));
-          const why = `not started: storage failed creating trial ${frozen.number}: ${errorMessage(error)}`;
+          giveBack(i);
+          const why = `not started: storage failed creating a trial: ${errorMessage(error)}`;
           for (const rec of created)
             this.#update(rec, { state: 'failed', error: why, durationMs: 0 });
           await this.#flush().catch(() => undefined);
           throw new Error(`storage: ${errorMessage(error)}`, { cause: error });
+        }
+        if (frozen === undefined) {
+          // The study holds `maxTrials` trials: this and the rest wait for a later run.
+          giveBack(i);
+          limit!.reached = true;
+          break;
         }
         created.push(this.#adopt(frozen, true));
       }
@@ -779,7 +905,7 @@ class StudyImpl implements Study {
       throw new Error(`tell: trial ${number} is already finished (${rec.frozen.state})`);
     }
     const durationMs = Math.round((now() - rec.t0) * 1000) / 1000;
-    let change: Partial<Record<keyof FrozenTrial, unknown>>;
+    let change: TrialChange;
     if (typeof value === 'number') {
       change = Number.isFinite(value)
         ? { state: 'complete', value }
@@ -797,21 +923,34 @@ class StudyImpl implements Study {
         `tell: value (${show(value)}) must be a number, { state: 'failed', error } or { state: 'pruned' }`,
       );
     }
-    const frozen = this.#update(rec, { ...change, durationMs } as Partial<FrozenTrial>);
+    this.#update(rec, { ...change, durationMs });
     rec.controller = undefined;
     rec.handle = undefined;
     await this.#flush();
-    return frozen;
+    // Another worker may have finished it first (failed as stale): the stored outcome stands.
+    return rec.frozen;
   }
 
   async optimize(objective: Objective, options: OptimizeOptions = {}): Promise<OptimizeResult> {
     if (typeof objective !== 'function') {
       throw new TypeError(`optimize: objective (${show(objective)}) must be a function`);
     }
-    const { trials: maxTrials, timeoutMs, concurrency = 1, signal, onTrialComplete } = options;
+    const {
+      trials: maxTrials,
+      studyTrials,
+      timeoutMs,
+      concurrency = 1,
+      signal,
+      onTrialComplete,
+    } = options;
     if (maxTrials !== undefined && !(Number.isSafeInteger(maxTrials) && maxTrials >= 0)) {
       throw new RangeError(`optimize: trials (${show(maxTrials)}) must be an integer >= 0`);
     }
+    if (studyTrials !== undefined && !(Number.isSafeInteger(studyTrials) && studyTrials >= 0)) {
+      throw new RangeError(`optimize: studyTrials (${show(studyTrials)}) must be an integer >= 0`);
+    }
+    const limit =
+      studyTrials === undefined ? undefined : { maxTrials: studyTrials, reached: false };
     if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
       throw new RangeError(`optimize: timeoutMs (${show(timeoutMs)}) must be a number >= 0`);
     }
@@ -826,11 +965,14 @@ class StudyImpl implements Study {
     }
     if (
       maxTrials === undefined &&
+      studyTrials === undefined &&
       timeoutMs === undefined &&
       signal === undefined &&
       this.strategy.finite !== true
     ) {
-      throw new Error('optimize: give trials, timeoutMs or signal, or use a finite strategy');
+      throw new Error(
+        'optimize: give trials, studyTrials, timeoutMs or signal, or use a finite strategy',
+      );
     }
     await this.#init();
 
@@ -909,7 +1051,11 @@ class StudyImpl implements Study {
       for (;;) {
         if (stop.signal.aborted) break;
         const free = concurrency - running.size;
-        const budget = maxTrials === undefined ? free : Math.min(free, maxTrials - started);
+        const budget = limit?.reached
+          ? 0
+          : maxTrials === undefined
+            ? free
+            : Math.min(free, maxTrials - started);
         if (budget <= 0) {
           if (running.size === 0) {
             reason = 'trials';
@@ -918,9 +1064,10 @@ class StudyImpl implements Study {
           await Promise.race(running.values());
           continue;
         }
-        const batch = await this.#askMany(budget, stop.signal, checkDeadline);
+        const batch = await this.#askMany(budget, stop.signal, checkDeadline, limit);
         if (batch.length === 0) {
           if (stop.signal.aborted) break;
+          if (limit?.reached) continue;
           if (running.size === 0) {
             reason = 'exhausted';
             break;
@@ -960,6 +1107,29 @@ class StudyImpl implements Study {
   toCSV(): string {
     return toStudyCSV(this.space, this.trials);
   }
+}
+
+/** `a` then `b` as one change: reports appended, attributes merged, `b`'s finishing fields win. */
+function joinChanges(a: TrialChange, b: TrialChange): TrialChange {
+  const out: { -readonly [K in keyof TrialChange]: TrialChange[K] } = { ...a, ...b };
+  if (a.intermediate !== undefined && b.intermediate !== undefined) {
+    out.intermediate = [...a.intermediate, ...b.intermediate];
+  }
+  if (a.userAttrs !== undefined && b.userAttrs !== undefined) {
+    const attrs: Record<string, unknown> = {};
+    for (const part of [a.userAttrs, b.userAttrs]) {
+      for (const [key, value] of Object.entries(part)) {
+        Object.defineProperty(attrs, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+    }
+    out.userAttrs = attrs;
+  }
+  return out;
 }
 
 /** `order` read in place as a {@link TrialHistory}. */

@@ -30,6 +30,8 @@ export interface FrozenTrial<C extends Config = Config> {
   readonly startedAt: number;
   /** Present once the trial has finished (absent for a running trial failed as stale on resume). */
   readonly durationMs?: number;
+  /** The number of the failed trial whose configuration this one runs again (a stale trial's retry). */
+  readonly retryOf?: number;
 }
 
 /**
@@ -132,27 +134,109 @@ export interface StudyMeta {
   readonly seed: number;
 }
 
+/** What the study passes to {@link Storage.openStudy}: the metadata, and which study it means. */
+export interface OpenStudy extends StudyMeta {
+  /**
+   * The study's name, for storages holding many studies (PostgreSQL): which one to open or create.
+   * Storages holding one study ignore it.
+   */
+  readonly name?: string;
+  /**
+   * When false, a study already stored is an error naming it, as Optuna's
+   * `create_study(load_if_exists=False)`; when true (the default) it is resumed.
+   */
+  readonly loadIfExists?: boolean;
+}
+
+/** A trial the study asks a storage to create: the storage gives it its number. */
+export interface NewTrial {
+  readonly params: Config;
+  /** Milliseconds since the Unix epoch. */
+  readonly startedAt: number;
+  /** The failed trial whose configuration this one runs again (see `FrozenTrial.retryOf`). */
+  readonly retryOf?: number;
+}
+
+/** Options of {@link Storage.createTrial}. */
+export interface CreateTrialOptions {
+  /**
+   * Create the trial only while the study holds fewer trials than this (retries of failed trials
+   * not counted, and not refused): checked in the same write that allocates the number, so many
+   * writers together never pass it (Optuna's MaxTrialsCallback, made exact).
+   */
+  readonly maxTrials?: number;
+}
+
+/**
+ * A change to a running trial: intermediate values appended, user attributes set, and finishing
+ * it (`state` with `value`, `error`, `durationMs`). Each part is optional; a storage writes it as
+ * rows (values and attributes added), not as a rewrite of the whole trial.
+ */
+export interface TrialChange {
+  /** Added in report order; a step the trial already holds keeps its first value. */
+  readonly intermediate?: readonly { step: number; value: number }[];
+  /** User attributes set (added or replaced), JSON values. */
+  readonly userAttrs?: Readonly<Record<string, unknown>>;
+  /** Finishes the trial. */
+  readonly state?: Exclude<TrialState, 'running'>;
+  readonly value?: number;
+  readonly error?: string;
+  readonly durationMs?: number;
+}
+
+/** Options of {@link Storage.getTrials}. */
+export interface GetTrialsOptions {
+  /** Only trials numbered `from` or more… */
+  readonly from?: number;
+  /** …and these (e.g. the ones last seen running): what changed since a reader's last read. */
+  readonly numbers?: readonly number[];
+}
+
 /**
  * The CRUD surface every storage implements: `memoryStorage()`, `fileStorage()` (from
- * `@webtune/core/node`), `indexedDBStorage()` (from `@webtune/core/browser`). One study at a time
- * writes to a storage. `createTrial` of an existing number and `updateTrial` of an unknown one
- * throw; a write that throws has not happened.
+ * `@webtune/core/node`), `indexedDBStorage()` (from `@webtune/core/browser`),
+ * `postgresStorage()` (from `@webtune/storage-postgres`). The storage allocates trial numbers and
+ * changes a trial only while it runs, so several writers (workers) can share one study where the
+ * storage allows it (`concurrent`). A write that throws has not happened. Every storage passes the
+ * conformance suite of `@webtune/core/testing`.
  */
 export interface Storage {
+  /**
+   * True when other processes may write the same study at once (a database server): the study then
+   * re-reads what changed before each ask, treats other writers' running trials as pending, and
+   * fails running trials as stale only through {@link Storage.failStaleTrials}.
+   */
+  readonly concurrent?: boolean;
   /**
    * Called by the study once, before it reads or writes a trial. A persistent storage records
    * `meta` the first time and later throws when the direction or the space differ (naming both
    * values); it may warn when only the strategy or the seed differ. Optional: memoryStorage has none.
    */
-  openStudy?(meta: StudyMeta): Promise<void>;
-  createTrial(trial: FrozenTrial): Promise<void>;
-  updateTrial(trial: FrozenTrial): Promise<void>;
-  /** Every trial, ordered by number, each as last written. */
-  getTrials(): Promise<FrozenTrial[]>;
+  openStudy?(study: OpenStudy): Promise<void>;
+  /**
+   * Creates a running trial numbered one past the study's last (0 for the first): unique and
+   * gap-free among all writers, allocated in the same write as the trial. Resolves to the trial as
+   * stored, or to undefined when `maxTrials` refused it.
+   */
+  createTrial(trial: NewTrial, options?: CreateTrialOptions): Promise<FrozenTrial | undefined>;
+  /**
+   * Applies `change` to running trial `number`, all of it or nothing. Throws `TrialFinishedError`
+   * (from `@webtune/core`) when the trial has finished (a late or duplicate tell, or a trial failed as
+   * stale by another writer): nothing is written. An unknown number throws.
+   */
+  updateTrial(number: number, change: TrialChange): Promise<void>;
+  /** Trials ordered by number, each as last written: every one, or those `options` select. */
+  getTrials(options?: GetTrialsOptions): Promise<FrozenTrial[]>;
+  /**
+   * Concurrent storages: fails the running trials whose writer stopped sending heartbeats (its
+   * process died) and resolves to them, failed. Each stale trial is failed by exactly one caller.
+   */
+  failStaleTrials?(): Promise<FrozenTrial[]>;
   /**
    * Releases what the storage holds (fileStorage: the journal's lock; indexedDBStorage: the
-   * database connection) once the writes in progress are done; a later call opens it again. The
-   * study never calls it: whoever made the storage does, when done with it. Optional.
+   * database connection; postgresStorage: its pool and heartbeat) once the writes in progress are
+   * done; a later call opens it again. The study never calls it: whoever made the storage does,
+   * when done with it. Optional.
    */
   close?(): void | Promise<void>;
 }

@@ -1,15 +1,8 @@
-import {
-  createStudy,
-  type FrozenTrial,
-  memoryStorage,
-  STALE_TRIAL_ERROR,
-  type Strategy,
-} from '@webtune/core';
+import { createStudy, memoryStorage, STALE_TRIAL_ERROR, type Strategy } from '@webtune/core';
 import { type Config, createSpace, type SpaceJSON } from '@webtune/space';
 import { describe, expect, it } from 'vitest';
 import { exhaustive } from './exhaustive.js';
 import { grid } from './grid.js';
-import { frozenTrial } from './testing/conformance.js';
 
 /** The seed example's 64-point grid. */
 const seedGrid: SpaceJSON = {
@@ -27,15 +20,16 @@ describe('exhaustive and grid retry failed configurations', () => {
     // What a run killed during trial 40 leaves: 40 complete, trial 40 still 'running'.
     const all = space.enumerate();
     for (let i = 0; i <= 40; i++) {
-      const t: FrozenTrial =
-        i < 40
-          ? frozenTrial(i, all[i]!, 'complete', value(all[i]!))
-          : frozenTrial(i, all[i]!, 'running');
-      await storage.createTrial(t);
+      await storage.createTrial({ params: all[i]!, startedAt: 0 });
+      if (i < 40) await storage.updateTrial(i, { state: 'complete', value: value(all[i]!) });
     }
     for (const strategy of [exhaustive(), grid()]) {
       const copy = memoryStorage();
-      for (const t of await storage.getTrials()) await copy.createTrial(t);
+      for (const t of await storage.getTrials()) {
+        await copy.createTrial(t);
+        if (t.state === 'complete')
+          await copy.updateTrial(t.number, { state: 'complete', value: t.value! });
+      }
       const study = createStudy({ space, strategy, storage: copy });
       const { stale } = await study.load();
       expect(stale).toEqual([40]);
