@@ -1,6 +1,8 @@
 // Browser fixture for src/browser.test.ts: the main entry as a bundler sees it.
-import * as tf from '@tensorflow/tfjs';
+// TF.js's core only: the harness must bring the backends it is asked for by itself.
+import * as tf from '@tensorflow/tfjs-core';
 import {
+  chooseBackend,
   getWebGPUDevice,
   loadDigits,
   resolveModelConfig,
@@ -28,5 +30,9 @@ window.runHarness = async (backend) => {
     leaked: tf.memory().numTensors - before,
     hasDevice: typeof device?.createBuffer === 'function',
   };
+};
+window.chooseAuto = async () => {
+  const adapter = await navigator.gpu?.requestAdapter();
+  return { fallback: adapter?.info.isFallbackAdapter ?? null, ...(await chooseBackend('auto')) };
 };
 window.harnessReady = true;

@@ -69,5 +69,30 @@ describe.skipIf(!existsSync(CHROMIUM) || !existsSync(builtEntry))(
       },
       180_000,
     );
+
+    it("'auto' passes over a fallback (software) WebGPU adapter, as the GP's 'auto' does", async () => {
+      const page = await context.newPage();
+      await page.goto(`${origin}/`);
+      await page.waitForFunction(() => (window as { harnessReady?: boolean }).harnessReady);
+      const r = await page.evaluate(() =>
+        (
+          window as unknown as {
+            chooseAuto: () => Promise<{
+              fallback: boolean | null;
+              backend: string;
+              skipped: string[];
+            }>;
+          }
+        ).chooseAuto(),
+      );
+      console.log(`auto → ${r.backend}; skipped: ${r.skipped.join('; ')}`);
+      if (r.fallback) {
+        expect(r.skipped[0]).toMatch(/^webgpu: the WebGPU adapter is a fallback \(software\) one/);
+        expect(r.backend).not.toBe('webgpu');
+      }
+      if (r.backend === 'cpu')
+        expect(r.skipped.map((s) => s.split(':')[0])).toEqual(['webgpu', 'webgl']);
+      await page.close();
+    }, 60_000);
   },
 );

@@ -1,4 +1,10 @@
-export { type BackendName, getWebGPUDevice, useBackend } from './backend.js';
+export {
+  type BackendChoice,
+  type BackendName,
+  chooseBackend,
+  getWebGPUDevice,
+  useBackend,
+} from './backend.js';
 export {
   createDataset,
   type DataPart,

@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@webtune/core';
 import type { Config } from '@webtune/space';
 import { HarnessError } from './errors.js';
+import * as tf from './tf.js';
 
 /** TF.js initialiser and dropout seeds are drawn uniformly from [0, 2³²). */
 const SEED_RANGE = 2 ** 32;

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import type { Trial } from '@webtune/core';
 import { TrialPruned } from '@webtune/core';
 import type { Config } from '@webtune/space';
@@ -12,6 +11,7 @@ import {
 } from './dataset.js';
 import { HarnessError } from './errors.js';
 import { type ModelConfig, paramsToModelConfig, resolveModelConfig } from './model.js';
+import * as tf from './tf.js';
 import { checkEarlyStopping, trainModel } from './train.js';
 
 export interface ObjectiveOptions {

@@ -1,8 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@webtune/core';
 import type { DataPart, SplitDataset } from './dataset.js';
 import { HarnessError } from './errors.js';
 import { buildModel, createOptimizer, type ModelConfig, resolveModelConfig } from './model.js';
+import * as tf from './tf.js';
 
 /** Longest stretch of training without yielding to the event loop. */
 const YIELD_EVERY_MS = 50;
