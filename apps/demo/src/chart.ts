@@ -1,5 +1,5 @@
 import type { ParamImportance } from '@webtune/analysis';
-import type { TrialRow } from './run.js';
+import type { TrialRow } from './state.js';
 
 /** Geometry of the optimisation-history chart, in SVG user units (pure, so it is testable). */
 export interface ChartModel {
@@ -74,7 +74,8 @@ function el<K extends keyof SVGElementTagNameMap>(
 
 /** Redraws the chart into `svg` (its viewBox fixes the size). */
 export function renderChart(svg: SVGSVGElement, rows: readonly TrialRow[]): void {
-  const m = chartModel(rows, 640, 260);
+  // Drawn at the width it is shown at, so its text stays at the page's size on a phone.
+  const m = chartModel(rows, Math.max(300, Math.min(760, svg.clientWidth || 640)), 260);
   svg.setAttribute('viewBox', `0 0 ${m.width} ${m.height}`);
   const parts: SVGElement[] = [];
   const left = MARGIN.left;
@@ -145,7 +146,7 @@ export function importanceModel(
 
 /** Redraws the importance bars into `svg`. */
 export function renderImportances(svg: SVGSVGElement, params: readonly ParamImportance[]): void {
-  const m = importanceModel(params, 640);
+  const m = importanceModel(params, Math.max(300, Math.min(760, svg.clientWidth || 640)));
   svg.setAttribute('viewBox', `0 0 ${m.width} ${m.height}`);
   const bottom = m.height - MARGIN.bottom;
   const parts: SVGElement[] = [];
