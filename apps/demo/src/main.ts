@@ -733,10 +733,15 @@ extendButton.addEventListener('click', () => {
 });
 
 // A box that scrolls sideways must take the keyboard focus, or keyboard users cannot scroll it.
-for (const box of document.querySelectorAll<HTMLElement>('.table-scroll')) box.tabIndex = 0;
+document.querySelectorAll<HTMLElement>('.table-scroll').forEach((box) => {
+  Object.assign(box, { tabIndex: 0, role: 'region' });
+  box.setAttribute('aria-label', 'Trials table (scrolls sideways on narrow screens)');
+});
 setupForm();
 render();
 void refreshStored().then(() => {
+  // The page is usable from here: the form works and the stored studies are listed.
+  performance.mark('webtune:interactive');
   // Reopen the study shown last, unless the address asks for other settings.
   const last = localStorage.getItem(LAST_KEY);
   if (last && !location.search && state.stored?.studies.some((s) => s.name === last)) {
