@@ -40,7 +40,9 @@ for (let i = 0; i < runs; i++) {
   });
   await page.goto(url);
   await page.waitForFunction(() => performance.getEntriesByName('webtune:interactive').length > 0);
-  tti.push(await page.evaluate(() => performance.getEntriesByName('webtune:interactive')[0].startTime));
+  tti.push(
+    await page.evaluate(() => performance.getEntriesByName('webtune:interactive')[0].startTime),
+  );
   initial = [...js];
   await page.close();
 }
@@ -57,10 +59,14 @@ if (!args.includes('--no-trials')) {
     await page.goto(`${url}?strategy=random&tfBackend=${tfBackend}&trials=3&epochs=5&seed=${seed}`);
     await page.waitForFunction(() => window.__webtune?.stored != null);
     await page.locator('#start').click();
-    await page.waitForFunction(() => ['done', 'error'].includes(window.__webtune.state), undefined, {
-      timeout: 600_000,
-      polling: 250,
-    });
+    await page.waitForFunction(
+      () => ['done', 'error'].includes(window.__webtune.state),
+      undefined,
+      {
+        timeout: 600_000,
+        polling: 250,
+      },
+    );
     const s = await page.evaluate(() => window.__webtune);
     trials.push({
       asked: tfBackend,
@@ -81,16 +87,26 @@ const kb = (n) => `${(n / 1024).toFixed(1)} kB`;
 const result = {
   assets,
   sourceMaps: maps.length,
-  initialJs: { files: initial, bytes: sum(initialAssets, 'bytes'), gzip: sum(initialAssets, 'gzip') },
-  timeToInteractiveMs: { median: Number(median(tti).toFixed(0)), runs: tti.map((t) => Number(t.toFixed(0))) },
+  initialJs: {
+    files: initial,
+    bytes: sum(initialAssets, 'bytes'),
+    gzip: sum(initialAssets, 'gzip'),
+  },
+  timeToInteractiveMs: {
+    median: Number(median(tti).toFixed(0)),
+    runs: tti.map((t) => Number(t.toFixed(0))),
+  },
   trials,
 };
 console.log(JSON.stringify(result, null, 2));
 console.log('\n| asset | size | gzip |\n| --- | ---: | ---: |');
-for (const a of assets) console.log(`| ${a.name.replace(/-[\w-]{8}\./, '.')} | ${kb(a.bytes)} | ${kb(a.gzip)} |`);
+for (const a of assets)
+  console.log(`| ${a.name.replace(/-[\w-]{8}\./, '.')} | ${kb(a.bytes)} | ${kb(a.gzip)} |`);
 console.log(
   `\nInitial JavaScript: ${initial.length} files, ${kb(result.initialJs.bytes)} (${kb(result.initialJs.gzip)} gzip). Time to interactive: median ${result.timeToInteractiveMs.median} ms of ${runs} loads.`,
 );
 for (const t of trials) {
-  console.log(`TF.js ${t.asked} → ${t.used} on ${t.adapter}: ${t.trialSeconds.join(', ')} s per trial; ${t.announcements} announcements`);
+  console.log(
+    `TF.js ${t.asked} → ${t.used} on ${t.adapter}: ${t.trialSeconds.join(', ')} s per trial; ${t.announcements} announcements`,
+  );
 }
