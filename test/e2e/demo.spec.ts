@@ -122,7 +122,7 @@ test('bayesian search on the seed grid: TF.js trains on cpu, the GP scores on We
   // The page shows what the hook says.
   await expect(page.locator('#trials tbody tr')).toHaveCount(4);
   await expect(page.locator('#trials tbody tr.best td').first()).toHaveText(String(s.best?.number));
-  await expect(page.locator('#chart circle')).toHaveCount(4);
+  await expect(page.locator('#fig-history .data tbody tr')).toHaveCount(4);
   await expect(page.locator('#adapter')).toContainText(s.adapter?.architecture ?? '?');
   await expect(page.locator('#gp')).toContainText('webgpu');
   await expect(page.locator('#state')).toHaveText(/^done \(trials; 4 trials\)/);
@@ -178,7 +178,9 @@ test('the median pruner stops trials that fall below the median before their las
   const values = complete.map((t) => t.valAccuracy as number);
   expect(s.best?.value).toBe(Math.max(...values));
   await expect(page.locator('#trials tbody tr[data-state="pruned"]')).toHaveCount(pruned.length);
-  await expect(page.locator('#chart circle')).toHaveCount(complete.length);
+  await expect(
+    page.locator('#fig-history .data tbody tr').filter({ hasText: 'complete' }),
+  ).toHaveCount(complete.length);
   expect(errors).toEqual([]);
   await page.close();
 });
@@ -317,9 +319,11 @@ test('a study survives a reload: Resume fails the trial left running as stale an
   expect(imp.params.reduce((sum, p) => sum + p.importance, 0)).toBeCloseTo(1, 6);
   for (const p of imp.params) {
     expect(p.importance).toBeGreaterThanOrEqual(0);
-    await expect(page.locator(`#importance-chart g[data-param="${p.name}"] rect`)).toHaveCount(1);
+    await expect(
+      page.locator('#fig-importance .data tbody tr').filter({ hasText: p.name }),
+    ).toHaveCount(1);
   }
-  await expect(page.locator('#importance-chart rect')).toHaveCount(3);
+  await expect(page.locator('#fig-importance .data tbody tr')).toHaveCount(3);
   await expect(page.locator('#importance-status')).toHaveText('fitted to 6 complete trials');
   console.log(
     `resumed ${storedCount} stored trials (stale: ${runningNumber}); values ${s.trials.map((t) => t.valAccuracy).join(', ')}; importances ${imp.params.map((p) => `${p.name} ${p.importance.toFixed(3)}`).join(', ')}`,

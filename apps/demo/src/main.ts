@@ -1,7 +1,10 @@
+import type { SpaceJSON } from '@webtune/core';
 import digitsUrl from '@webtune/harness/data/digits.csv.gz?url';
-import { renderChart, renderImportances } from './chart.js';
+import { contourParams } from './chartData.js';
+import type { Chart } from './charts.js';
 import { EXAMPLES, findExample } from './examples.js';
-import { importanceCompute } from './importanceClient.js';
+import { fmtValue, objective } from './format.js';
+import { contourGrid, importanceCompute } from './importanceClient.js';
 import { createImportanceScheduler, IMPORTANCE_EVERY } from './importances.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import {
@@ -13,14 +16,7 @@ import {
   settingsFromQuery,
   validateSettings,
 } from './settings.js';
-import {
-  bestOf,
-  initialState,
-  probeAdapter,
-  type RunState,
-  type TrialRow,
-  toRow,
-} from './state.js';
+import { bestOf, initialState, probeAdapter, type RunState, toRow } from './state.js';
 import {
   discardStudy,
   failRunning,
@@ -30,6 +26,15 @@ import {
   setStoredTarget,
   studyName,
 } from './stored.js';
+import {
+  columns,
+  defaultView,
+  fmtParam,
+  STATES as TABLE_STATES,
+  toCSV,
+  toJSON,
+  viewRows,
+} from './table.js';
 import { claimStudy, heldStudies, openChannel } from './tabs.js';
 
 /*
@@ -51,10 +56,8 @@ const resumeButton = $<HTMLButtonElement>('#resume');
 const extendGroup = $<HTMLSpanElement>('#extend-group');
 const extendBy = $<HTMLInputElement>('#extend-by');
 const extendButton = $<HTMLButtonElement>('#extend');
-const chart = $<SVGSVGElement>('#chart');
 const thead = $<HTMLTableSectionElement>('#trials thead');
 const tbody = $<HTMLTableSectionElement>('#trials tbody');
-const importanceChart = $<SVGSVGElement>('#importance-chart');
 const storedList = $<HTMLUListElement>('#stored');
 const announcer = $<HTMLDivElement>('#announce');
 const confirmDialog = $<HTMLDialogElement>('#confirm');
@@ -150,19 +153,145 @@ function announce(text: string): void {
   announcer.textContent = text;
 }
 
-const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
-const fmtParam = (v: unknown) =>
-  typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toPrecision(3)) : String(v ?? '—');
+const pct = fmtValue;
 
-function renderTable(rows: readonly TrialRow[], bestNumber: number | undefined): void {
-  const names = Object.keys(findExample(state.settings?.example ?? field('example').value).space);
+// ---- the trials table ----------------------------------------------------------------------------
+
+const tableView = defaultView();
+
+/** A study opened from a dropped file (read-only), while it is shown. */
+let foreign: { file: string; space: SpaceJSON; seed: number } | null = null;
+
+function currentSpace(): SpaceJSON {
+  return foreign?.space ?? findExample(state.settings?.example ?? field('example').value).space;
+}
+
+function currentEpochs(): number {
+  return state.settings?.epochs ?? Math.max(1, ...state.trials.map((r) => r.curve.length));
+}
+
+/** Back to the demo's own objective (after a dropped study was shown). */
+function leaveForeign(): void {
+  foreign = null;
+  Object.assign(objective, { label: 'validation accuracy', percent: true, direction: 'maximize' });
+}
+
+function paramNames(): string[] {
+  return Object.keys(currentSpace());
+}
+
+function setupTable(): void {
+  const states = $<HTMLFieldSetElement>('#state-filter');
+  for (const st of TABLE_STATES) {
+    const label = Object.assign(document.createElement('label'), { className: 'inline' });
+    const box = Object.assign(document.createElement('input'), {
+      type: 'checkbox',
+      checked: true,
+      value: st,
+    });
+    box.addEventListener('change', () => {
+      if (box.checked) tableView.states.add(st);
+      else tableView.states.delete(st);
+      renderTable();
+    });
+    label.append(box, ` ${st}`);
+    states.append(label);
+  }
+  const onRange = () => {
+    const param = $<HTMLSelectElement>('#range-param').value;
+    const num = (id: string) => {
+      const v = $<HTMLInputElement>(id).value.trim();
+      return v === '' || !Number.isFinite(Number(v)) ? null : Number(v);
+    };
+    const [min, max] = [num('#range-min'), num('#range-max')];
+    tableView.range = param && (min !== null || max !== null) ? { param, min, max } : null;
+    renderTable();
+  };
+  for (const id of ['#range-param', '#range-min', '#range-max']) {
+    $<HTMLElement>(id).addEventListener('input', onRange);
+  }
+  const download = (text: string, type: string, ext: string) => {
+    const a = Object.assign(document.createElement('a'), {
+      href: URL.createObjectURL(new Blob([text], { type })),
+      download: `webtune-trials.${ext}`,
+    });
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  };
+  const shownRows = () => viewRows(state.trials, columns(paramNames()), tableView);
+  $<HTMLButtonElement>('#export-csv').addEventListener('click', () =>
+    download(toCSV(shownRows(), paramNames()), 'text/csv', 'csv'),
+  );
+  $<HTMLButtonElement>('#export-json').addEventListener('click', () =>
+    download(toJSON(shownRows()), 'application/json', 'json'),
+  );
+}
+
+/** Range-filter and column choices follow the example's parameters. */
+function syncTableTools(names: readonly string[]): void {
+  const select = $<HTMLSelectElement>('#range-param');
+  const space = currentSpace();
+  const numeric = names.filter((n) => space[n]?.type !== 'categorical');
+  if (Array.from(select.options, (o) => o.value).join() !== ['', ...numeric].join()) {
+    select.replaceChildren(new Option('(none)', ''), ...numeric.map((n) => new Option(n, n)));
+  }
+  const list = $<HTMLDivElement>('#column-list');
+  const cols = columns(names);
+  if (list.dataset.keys !== cols.map((c) => c.key).join()) {
+    list.dataset.keys = cols.map((c) => c.key).join();
+    list.replaceChildren(
+      ...cols.slice(1).map((c) => {
+        const label = Object.assign(document.createElement('label'), { className: 'inline' });
+        const box = Object.assign(document.createElement('input'), {
+          type: 'checkbox',
+          checked: !tableView.hidden.has(c.key),
+        });
+        box.addEventListener('change', () => {
+          if (box.checked) tableView.hidden.delete(c.key);
+          else tableView.hidden.add(c.key);
+          renderTable();
+        });
+        label.append(box, ` ${c.label}`);
+        return label;
+      }),
+    );
+  }
+}
+
+function renderTable(): void {
+  const names = paramNames();
+  syncTableTools(names);
   const epochs = state.settings?.epochs;
-  const head = ['#', ...names, 'val acc', 'test acc', 'state', 'epochs', 'duration', 'TF.js'];
+  const cols = columns(names).filter((c) => !tableView.hidden.has(c.key));
+  const rows = viewRows(state.trials, columns(names), tableView);
+  const bestNumber = state.best?.number;
+  $<HTMLParagraphElement>('#table-count').textContent = state.trials.length
+    ? `${rows.length} of ${state.trials.length} trials shown`
+    : '';
   const tr = document.createElement('tr');
   tr.append(
-    ...head.map((h) =>
-      Object.assign(document.createElement('th'), { textContent: h, scope: 'col' }),
-    ),
+    ...cols.map((c) => {
+      const th = Object.assign(document.createElement('th'), { scope: 'col' });
+      const sorted = tableView.sort.key === c.key;
+      th.setAttribute(
+        'aria-sort',
+        sorted ? (tableView.sort.dir === 1 ? 'ascending' : 'descending') : 'none',
+      );
+      const b = Object.assign(document.createElement('button'), {
+        type: 'button',
+        className: 'sort',
+        textContent: `${c.label}${sorted ? (tableView.sort.dir === 1 ? ' ▲' : ' ▼') : ''}`,
+      });
+      b.addEventListener('click', () => {
+        tableView.sort = { key: c.key, dir: sorted ? (-tableView.sort.dir as 1 | -1) : 1 };
+        renderTable();
+        thead
+          .querySelector<HTMLButtonElement>(`th:nth-child(${cols.indexOf(c) + 1}) button`)
+          ?.focus();
+      });
+      th.append(b);
+      return th;
+    }),
   );
   thead.replaceChildren(tr);
   tbody.replaceChildren(
@@ -170,31 +299,65 @@ function renderTable(rows: readonly TrialRow[], bestNumber: number | undefined):
       const row = document.createElement('tr');
       row.dataset.state = r.state;
       if (r.number === bestNumber) row.className = 'best';
-      const cells = [
-        String(r.number),
-        ...names.map((n) => fmtParam(r.params[n])),
-        pct(r.valAccuracy),
-        pct(r.testAccuracy),
-        r.state,
-        r.state === 'running' && epochs ? `${r.epochs}/${epochs}` : String(r.epochs),
-        r.durationMs !== null
-          ? `${(r.durationMs / 1000).toFixed(1)} s`
-          : r.state === 'running'
-            ? '…'
-            : '—',
-        r.tfBackend ?? '—',
-      ];
       row.append(
-        ...cells.map((text, i) => {
-          const td = Object.assign(document.createElement('td'), { textContent: text });
-          if (i === names.length + 3) td.className = `state-${r.state}`;
-          if (r.error && i === names.length + 3) td.title = r.error;
+        ...cols.map((c) => {
+          const td = document.createElement('td');
+          if (c.key === 'number') {
+            const b = Object.assign(document.createElement('button'), {
+              type: 'button',
+              className: 'link',
+              textContent: String(r.number),
+            });
+            b.setAttribute('aria-label', `Trial ${r.number} details`);
+            b.addEventListener('click', () => showTrial(r.number));
+            td.append(b);
+          } else td.textContent = c.text(r, epochs);
+          if (c.key === 'state') td.className = `state-${r.state}`;
           return td;
         }),
       );
       return row;
     }),
   );
+}
+
+/** The trial detail view: every parameter and value, its learning curve and its error in full. */
+function showTrial(number: number): void {
+  const r = state.trials.find((t) => t.number === number);
+  if (!r) return;
+  $<HTMLHeadingElement>('#detail-title').textContent = `Trial ${r.number} — ${r.state}`;
+  const entries: [string, string][] = [
+    ...Object.entries(r.params).map(([k, v]): [string, string] => [k, fmtParam(v)]),
+    [objective.label, pct(r.valAccuracy)],
+    ['test accuracy', pct(r.testAccuracy)],
+    ['epochs', `${r.epochs} of ${currentEpochs()}`],
+    ['duration', r.durationMs === null ? '—' : `${(r.durationMs / 1000).toFixed(2)} s`],
+    ['TF.js backend', r.tfBackend ?? '—'],
+    ['per epoch', r.curve.map((v, i) => `${i + 1}: ${pct(v)}`).join(', ') || '—'],
+  ];
+  $<HTMLDListElement>('#detail-list').replaceChildren(
+    ...entries.flatMap(([k, v]) => [
+      Object.assign(document.createElement('dt'), { textContent: k }),
+      Object.assign(document.createElement('dd'), { textContent: v }),
+    ]),
+  );
+  const error = $<HTMLPreElement>('#detail-error');
+  error.hidden = !r.error;
+  error.textContent = r.error ? `Error: ${r.error}` : '';
+  const curve = $<HTMLDivElement>('#detail-curve');
+  curve.replaceChildren();
+  if (r.curve.length && chartsModule) {
+    void chartsModule.then((c) =>
+      curve.replaceChildren(
+        c.curvesChart(
+          [r],
+          Math.min(440, window.innerWidth - 80),
+          state.settings?.epochs ?? r.epochs,
+        ).svg,
+      ),
+    );
+  }
+  $<HTMLDialogElement>('#trial-detail').showModal();
 }
 
 /** "trial 3 of 12 · epoch 2/5", with counts by state. */
@@ -205,8 +368,8 @@ function progressLine(): string {
   const finished = rows.length - count('running');
   const running = rows.filter((r) => r.state === 'running');
   const parts = [
-    `${finished} of ${s?.trials ?? '?'} trials finished`,
-    ...running.map((r) => `trial ${r.number}: epoch ${r.epochs}/${s?.epochs ?? '?'}`),
+    s ? `${finished} of ${s.trials} trials finished` : `${rows.length} trials`,
+    ...running.map((r) => `trial ${r.number}: epoch ${r.epochs}/${currentEpochs()}`),
     `${count('complete')} complete, ${count('pruned')} pruned, ${count('failed')} failed`,
   ];
   return parts.join(' · ');
@@ -220,8 +383,9 @@ function renderProgress(): void {
   const listed = state.stored?.studies.find((x) => x.name === shown);
   const elsewhere = listed?.heldElsewhere === true && owned?.name !== shown;
   const st = state.state;
-  text.textContent =
-    st === 'idle'
+  text.textContent = foreign
+    ? `Opened from the file “${foreign.file}” (read-only) — ${progressLine()}`
+    : st === 'idle'
       ? 'No study open: choose settings and press Start, or open a stored study.'
       : st === 'error' && !s
         ? `Error: ${state.error}`
@@ -410,9 +574,6 @@ function renderImportancePanel(): void {
   const caveats = $<HTMLParagraphElement>('#importance-caveats');
   caveats.textContent = imp?.caveats.join('; ') ?? '';
   caveats.hidden = !imp?.caveats.length;
-  const params = imp?.params ?? [];
-  importanceChart.style.display = params.length ? '' : 'none';
-  renderImportances(importanceChart, params);
 }
 
 function render(): void {
@@ -420,10 +581,190 @@ function render(): void {
   renderProgress();
   renderStatus();
   renderStored();
-  renderTable(state.trials, state.best?.number);
-  renderChart(chart, state.trials);
+  renderTable();
   renderImportancePanel();
+  scheduleCharts();
 }
+
+// ---- charts (Observable Plot, loaded with the first trial) ------------------------------------
+
+let chartsModule: Promise<typeof import('./charts.js')> | undefined;
+let chartsDue = false;
+/** The contour grid shown and what it was computed for. */
+let contour: {
+  key: string;
+  grid: Awaited<ReturnType<typeof contourGrid>> | null;
+  error: string | null;
+  computing: boolean;
+} = { key: '', grid: null, error: null, computing: false };
+
+/** Redraws the charts at most every 250 ms (an epoch can end every few milliseconds). */
+function scheduleCharts(): void {
+  if (chartsDue) return;
+  chartsDue = true;
+  setTimeout(() => {
+    chartsDue = false;
+    void drawCharts();
+  }, 250);
+}
+
+function showChart(id: string, chart: Chart | null): void {
+  const figure = $<HTMLElement>(`#${id}`);
+  figure.hidden = chart === null;
+  if (!chart) return;
+  // Plot names its mark groups with aria-label, which ARIA does not allow on a plain <g>: each
+  // SVG is one image (named and described by Plot), its table below says the rest.
+  const svgs =
+    chart.svg instanceof SVGSVGElement
+      ? [chart.svg]
+      : Array.from(chart.svg.querySelectorAll('svg'));
+  for (const svg of svgs) {
+    // Legend swatches are decoration: the legend's text says what they stand for.
+    if (!svg.hasAttribute('aria-label')) svg.setAttribute('aria-hidden', 'true');
+    else svg.setAttribute('role', 'img');
+    svg.querySelectorAll('g[aria-label]').forEach((g) => g.removeAttribute('aria-label'));
+  }
+  figure.querySelector('.plot')?.replaceChildren(chart.svg);
+  const table = document.createElement('table');
+  const head = document.createElement('tr');
+  head.append(
+    ...chart.table.head.map((h) =>
+      Object.assign(document.createElement('th'), { textContent: h, scope: 'col' }),
+    ),
+  );
+  table.createTHead().append(head);
+  const body = table.createTBody();
+  for (const row of chart.table.rows) {
+    const tr = body.insertRow();
+    for (const cell of row) tr.insertCell().textContent = cell;
+  }
+  figure.querySelector('.data')?.replaceChildren(table);
+}
+
+async function drawCharts(): Promise<void> {
+  const status = $<HTMLParagraphElement>('#charts-status');
+  const rows = state.trials;
+  if (rows.length === 0) {
+    status.hidden = false;
+    status.textContent = 'The charts appear with the first trial.';
+    for (const id of [
+      'fig-history',
+      'fig-curves',
+      'fig-importance',
+      'fig-parallel',
+      'fig-slices',
+      'fig-contour',
+    ]) {
+      $<HTMLElement>(`#${id}`).hidden = true;
+    }
+    return;
+  }
+  if (!chartsModule) {
+    status.textContent = 'Loading the charts…';
+    chartsModule = import('./charts.js');
+  }
+  const charts = await chartsModule;
+  status.hidden = true;
+  // The plots' width: the charts section less a figure's padding and border (12 + 1 px a side).
+  const width = Math.max(240, Math.min(900, $<HTMLElement>('#charts').clientWidth - 26));
+  const space = currentSpace();
+  const complete = rows.filter((r) => r.state === 'complete');
+  const log = $<HTMLInputElement>('#history-log').checked;
+  showChart('fig-history', charts.historyChart(rows, width, log));
+  showChart('fig-curves', charts.curvesChart(rows, width, currentEpochs()));
+  const params = state.importances?.params ?? [];
+  $<HTMLElement>('#fig-importance').hidden = false;
+  if (params.length) showChart('fig-importance', charts.importanceChart(params, width));
+  else $<HTMLElement>('#fig-importance .plot').replaceChildren();
+  showChart('fig-parallel', complete.length ? charts.parallelChart(rows, space, width) : null);
+  showChart('fig-slices', complete.length ? charts.sliceCharts(rows, space, width) : null);
+  drawContour(charts, width);
+}
+
+function fillContourSelects(): void {
+  const names = contourParams(currentSpace());
+  const [sx, sy] = [$<HTMLSelectElement>('#contour-x'), $<HTMLSelectElement>('#contour-y')];
+  const current = Array.from(sx.options, (o) => o.value).join();
+  if (current === names.join()) return;
+  for (const [select, pick] of [
+    [sx, 0],
+    [sy, 1],
+  ] as const) {
+    select.replaceChildren(...names.map((n) => new Option(n, n)));
+    select.value = names[Math.min(pick, names.length - 1)] ?? '';
+  }
+}
+
+function drawContour(charts: typeof import('./charts.js'), width: number): void {
+  const settings = state.settings;
+  const figure = $<HTMLElement>('#fig-contour');
+  const complete = state.trials.filter((r) => r.state === 'complete');
+  if (complete.length < 2) {
+    figure.hidden = true;
+    return;
+  }
+  fillContourSelects();
+  figure.hidden = false;
+  const space = currentSpace();
+  const x = $<HTMLSelectElement>('#contour-x').value;
+  const y = $<HTMLSelectElement>('#contour-y').value;
+  const status = $<HTMLParagraphElement>('#contour-status');
+  const best = state.best;
+  const key = `${shown}|${x}|${y}|${complete.length}`;
+  if (x === y) {
+    status.textContent = 'Choose two different parameters.';
+    figure.querySelector('.plot')?.replaceChildren();
+    return;
+  }
+  if (contour.key !== key && !contour.computing && best) {
+    contour = { key, grid: contour.grid, error: null, computing: true };
+    status.textContent = `Fitting a GP to ${complete.length} complete trials…`;
+    contourGrid({
+      trials: complete.map((r) => ({
+        number: r.number,
+        state: r.state,
+        params: r.params as Record<string, string | number | boolean>,
+        value: r.valAccuracy,
+      })),
+      space,
+      seed: foreign?.seed ?? settings?.seed ?? 0,
+      x,
+      y,
+      base: best.params as Record<string, string | number | boolean>,
+      steps: 24,
+    }).then(
+      (grid) => {
+        contour = { key, grid, error: null, computing: false };
+        scheduleCharts();
+      },
+      (error: unknown) => {
+        contour = { key, grid: null, error: (error as Error).message, computing: false };
+        scheduleCharts();
+      },
+    );
+  }
+  if (contour.error) status.textContent = `not computed: ${contour.error}`;
+  else if (!contour.computing)
+    status.textContent = `GP fitted to ${complete.length} complete trials.`;
+  if (contour.grid && contour.key.startsWith(`${shown}|${x}|${y}|`)) {
+    showChart(
+      'fig-contour',
+      charts.contourChart(contour.grid, { x, y }, space, state.trials, width),
+    );
+  }
+}
+
+for (const id of ['#history-log', '#contour-x', '#contour-y']) {
+  $<HTMLElement>(id).addEventListener('change', () => scheduleCharts());
+}
+new ResizeObserver(() => scheduleCharts()).observe($<HTMLElement>('#charts'));
+// Every chart is reachable from the keyboard, named by its title.
+document.querySelectorAll<HTMLElement>('figure.chart').forEach((figure) => {
+  const plot = figure.querySelector<HTMLElement>('.plot');
+  if (!plot) return;
+  Object.assign(plot, { tabIndex: 0, role: 'group' });
+  plot.setAttribute('aria-label', figure.querySelector('.fig-title')?.textContent ?? 'chart');
+});
 
 // ---- other tabs -------------------------------------------------------------------------------
 
@@ -479,6 +820,7 @@ let importances: ReturnType<typeof createImportanceScheduler> | undefined;
 async function openStudy(name: string): Promise<void> {
   const listed = state.stored?.studies.find((x) => x.name === name);
   if (!listed?.settings || state.state === 'running') return;
+  leaveForeign();
   shown = name;
   localStorage.setItem(LAST_KEY, name);
   Object.assign(state, initialState(), {
@@ -514,6 +856,68 @@ async function reloadShown(): Promise<void> {
   importances.update(rows, true);
   render();
 }
+
+/** Shows a study from a dropped or chosen file: `webtune run --out` JSON or a journal. */
+async function openFile(file: File): Promise<void> {
+  const error = $<HTMLParagraphElement>('#file-error');
+  if (state.state === 'running') {
+    error.hidden = false;
+    error.textContent = 'Stop the study running here before opening another one.';
+    return;
+  }
+  try {
+    const [{ readStudyFile }, text] = await Promise.all([import('./studyFile.js'), file.text()]);
+    const { meta, trials } = readStudyFile(file.name, text);
+    error.hidden = true;
+    importances?.cancel();
+    foreign = { file: file.name, space: meta.space, seed: meta.seed };
+    Object.assign(objective, { label: 'value', percent: false, direction: meta.direction });
+    shown = `file:${file.name}`;
+    const rows = trials.map(toRow);
+    Object.assign(state, initialState(), {
+      state: 'opened',
+      trials: rows,
+      best: bestOf(rows, meta.direction),
+      adapter: state.adapter,
+      stored: state.stored,
+      notes: state.notes,
+      announced: state.announced,
+    } satisfies Partial<RunState>);
+    importances = createImportanceScheduler(importanceCompute(meta.space, meta.seed), (report) => {
+      if (shown !== `file:${file.name}`) return;
+      state.importances = { ...report };
+      render();
+    });
+    importances.update(rows, true);
+    announce(
+      `Opened ${file.name}: a ${meta.strategy} study with ${rows.length} trials (${meta.direction}).`,
+    );
+    render();
+  } catch (e) {
+    error.hidden = false;
+    error.textContent = (e as Error).message;
+  }
+}
+
+document.addEventListener('dragover', (event) => {
+  event.preventDefault();
+  document.body.classList.add('dragging');
+});
+document.addEventListener('dragleave', (event) => {
+  if (event.relatedTarget === null) document.body.classList.remove('dragging');
+});
+document.addEventListener('drop', (event) => {
+  event.preventDefault();
+  document.body.classList.remove('dragging');
+  const file = event.dataTransfer?.files[0];
+  if (file) void openFile(file);
+});
+$<HTMLInputElement>('#study-file').addEventListener('change', (event) => {
+  const input = event.target as HTMLInputElement;
+  const file = input.files?.[0];
+  if (file) void openFile(file);
+  input.value = '';
+});
 
 async function discard(s: StoredStudy): Promise<void> {
   const what = s.settings ? describe(s.settings) : s.name;
@@ -640,6 +1044,7 @@ async function start(settings: RunSettings, name: string, resume: boolean): Prom
     return;
   }
   owned = { name, release };
+  leaveForeign();
   shown = name;
   workerStudy = name;
   told = '';
@@ -738,6 +1143,7 @@ document.querySelectorAll<HTMLElement>('.table-scroll').forEach((box) => {
   box.setAttribute('aria-label', 'Trials table (scrolls sideways on narrow screens)');
 });
 setupForm();
+setupTable();
 render();
 void refreshStored().then(() => {
   // The page is usable from here: the form works and the stored studies are listed.

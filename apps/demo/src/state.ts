@@ -167,12 +167,16 @@ export function toRow(t: FrozenTrial): TrialRow {
   };
 }
 
-/** Best complete trial (highest validation accuracy, earliest on ties). */
-export function bestOf(rows: readonly TrialRow[]): RunState['best'] {
+/** Best complete trial (highest validation accuracy, or lowest value when minimising; earliest on ties). */
+export function bestOf(
+  rows: readonly TrialRow[],
+  direction: 'maximize' | 'minimize' = 'maximize',
+): RunState['best'] {
   let best: RunState['best'] = null;
+  const sign = direction === 'maximize' ? 1 : -1;
   for (const r of rows) {
     if (r.state !== 'complete' || r.valAccuracy === null) continue;
-    if (best === null || r.valAccuracy > best.value) {
+    if (best === null || sign * (r.valAccuracy - best.value) > 0) {
       best = { number: r.number, params: r.params, value: r.valAccuracy };
     }
   }
