@@ -622,7 +622,9 @@ function showChart(id: string, chart: Chart | null): void {
     // Legend swatches are decoration: the legend's text says what they stand for.
     if (!svg.hasAttribute('aria-label')) svg.setAttribute('aria-hidden', 'true');
     else svg.setAttribute('role', 'img');
-    svg.querySelectorAll('g[aria-label]').forEach((g) => g.removeAttribute('aria-label'));
+    svg.querySelectorAll('g[aria-label]').forEach((g) => {
+      g.removeAttribute('aria-label');
+    });
   }
   figure.querySelector('.plot')?.replaceChildren(chart.svg);
   const table = document.createElement('table');
