@@ -180,13 +180,16 @@ export function parallelChart(rows: readonly TrialRow[], space: SpaceJSON, width
     ...base(
       width,
       'Parallel coordinates',
-      `${new Set(points.map((p) => p.trial)).size} complete trials across ${names.length - 1} parameters and the validation accuracy`,
+      `${new Set(points.map((p) => p.trial)).size} complete trials across ${names.length - 1} parameters and the ${objective.label}`,
     ),
     marginLeft: 20,
     marginRight: 40,
-    x: { domain: names, label: null, padding: 0.1 },
+    // Narrow screens: axis names slanted, and the value labels left to the table below.
+    marginBottom: width < 600 ? 56 : 30,
+    x: { domain: names, label: null, padding: 0.1, tickRotate: width < 600 ? -30 : 0 },
     y: { domain: [0, 1], axis: null },
-    color: { scheme: 'viridis', legend: true, label: objective.label },
+    // Both ends ≥ 4.5:1 on white, so every line stays visible.
+    color: { type: 'linear', range: ['#c2410c', '#1d4ed8'], legend: true, label: objective.label },
     marks: [
       Plot.ruleX(names, { stroke: '#6b7280' }),
       Plot.line(points, {
@@ -196,7 +199,7 @@ export function parallelChart(rows: readonly TrialRow[], space: SpaceJSON, width
         stroke: 'value',
         strokeOpacity: 0.8,
       }),
-      Plot.text(ticks, {
+      Plot.text(width < 600 ? [] : ticks, {
         x: 'axis',
         y: 'position',
         text: 'label',
