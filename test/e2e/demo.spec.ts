@@ -46,7 +46,9 @@ test.afterAll(async () => {
 /** Opens the demo and collects console errors (the study worker's included) and uncaught exceptions. */
 async function open(): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
-  // Forget the study shown last (the page reopens it): each test starts from the defaults.
+  // Forget the study shown last (the page reopens it): each test starts from the defaults. (On
+  // a bare SVG page Chromium asks for /favicon.ico, at any time: answer it.)
+  await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
   await page.goto(`${url}favicon.svg`);
   await page.evaluate(() => localStorage.removeItem('webtune-demo-last'));
   const errors: string[] = [];

@@ -12,7 +12,8 @@ import { launch } from '../support/chromium.mjs';
  */
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-export const DEMO = join(ROOT, 'apps/demo');
+/** The demo to test: apps/demo, or another build of it (WEBTUNE_DEMO_DIR, e.g. an older commit's). */
+export const DEMO = process.env.WEBTUNE_DEMO_DIR ?? join(ROOT, 'apps/demo');
 
 export const VIEWPORTS = {
   desktop: { width: 1280, height: 800 },
@@ -62,6 +63,8 @@ export async function openTab(
 ): Promise<{ page: Page; errors: string[] }> {
   const page = await demo.context.newPage();
   await page.setViewportSize(VIEWPORTS[viewport]);
+  // On a bare SVG page Chromium asks for /favicon.ico, at any time: answer it.
+  await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
   if (options.forgetLast ?? true) {
     await page.goto(`${demo.url}favicon.svg`);
     await page.evaluate(() => localStorage.removeItem('webtune-demo-last'));

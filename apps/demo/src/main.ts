@@ -65,7 +65,7 @@ const confirmDialog = $<HTMLDialogElement>('#confirm');
 /** localStorage key of the study the page showed last, reopened on the next load. */
 const LAST_KEY = 'webtune-demo-last';
 /** How long Stop waits for the worker to stop between batches before ending it. */
-const STOP_GRACE_MS = 400;
+const STOP_GRACE_MS = 150;
 
 const state = initialState();
 /** The study shown (running here, opened from storage, or finished), by database name. */
@@ -598,14 +598,37 @@ let contour: {
   computing: boolean;
 } = { key: '', grid: null, error: null, computing: false };
 
-/** Redraws the charts at most every 250 ms (an epoch can end every few milliseconds). */
+/** What the charts last drew: they are redrawn only when it changes. */
+let drawn = '';
+
+/**
+ * Redraws the charts when what they show has changed, at most once a second while a study runs
+ * (an epoch can end every few milliseconds, and drawing holds the page's thread).
+ */
 function scheduleCharts(): void {
   if (chartsDue) return;
   chartsDue = true;
-  setTimeout(() => {
-    chartsDue = false;
-    void drawCharts();
-  }, 250);
+  setTimeout(
+    () => {
+      chartsDue = false;
+      const key = JSON.stringify([
+        shown,
+        state.trials.map((r) => [r.number, r.state, r.curve.length]),
+        state.importances?.basedOn,
+        state.importances?.params.length,
+        $<HTMLInputElement>('#history-log').checked,
+        $<HTMLSelectElement>('#contour-x').value,
+        $<HTMLSelectElement>('#contour-y').value,
+        contour.key,
+        contour.computing,
+        $<HTMLElement>('#charts').clientWidth,
+      ]);
+      if (key === drawn) return;
+      drawn = key;
+      void drawCharts();
+    },
+    state.state === 'running' ? 1000 : 100,
+  );
 }
 
 function showChart(id: string, chart: Chart | null): void {
@@ -997,12 +1020,18 @@ function onWorkerState(next: RunState): void {
 }
 
 /** The run ended (done, stopped or failed): give the study back and tell everyone. */
-async function finish(): Promise<void> {
+async function finish(announced = false): Promise<void> {
   clearTimeout(stopTimer);
   if (!owned) return;
   const { name, release } = owned;
   owned = null;
+  if (!announced) announceEnd();
   await release();
+  changed(name);
+  await refreshStored();
+}
+
+function announceEnd(): void {
   const best = state.best;
   announce(
     state.state === 'error'
@@ -1011,8 +1040,6 @@ async function finish(): Promise<void> {
           best ? `, best ${pct(best.value)} (trial ${best.number})` : ''
         }.`,
   );
-  changed(name);
-  await refreshStored();
 }
 
 function studyWorker(): Worker {
@@ -1094,13 +1121,15 @@ function stop(): void {
     worker = undefined;
     workerStudy = null;
     const error = 'stopped by the user';
-    await failRunning(name, error).catch(() => undefined);
     state.trials = state.trials.map((r) =>
       r.state === 'running' ? { ...r, state: 'failed', error } : r,
     );
     Object.assign(state, { state: 'done', stopReason: 'aborted', phase: null });
-    void finish();
+    announceEnd();
     render();
+    // The study stays this tab's until storage says what the page already shows.
+    await failRunning(name, error).catch(() => undefined);
+    await finish(true);
   }, STOP_GRACE_MS);
 }
 
