@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
 import { type PreviewServer, preview } from 'vite';
-import type { RunState } from '../../apps/demo/src/run.js';
+import type { RunState } from '../../apps/demo/src/state.js';
 import { launch } from '../support/chromium.mjs';
 
 /*
@@ -33,7 +33,7 @@ test.beforeAll(async () => {
   const local = server.resolvedUrls?.local[0];
   if (!local) throw new Error('vite preview reported no local URL');
   url = local;
-  const browser = await launch({ viewport: { width: 1180, height: 1000 } });
+  const browser = await launch({ viewport: { width: 1280, height: 800 } });
   context = browser.context;
   closeBrowser = browser.close;
 });
@@ -46,6 +46,11 @@ test.afterAll(async () => {
 /** Opens the demo and collects console errors (the study worker's included) and uncaught exceptions. */
 async function open(): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
+  // Forget the study shown last (the page reopens it): each test starts from the defaults. (On
+  // a bare SVG page Chromium asks for /favicon.ico, at any time: answer it.)
+  await page.route('**/favicon.ico', (route) => route.fulfill({ status: 204 }));
+  await page.goto(`${url}favicon.svg`);
+  await page.evaluate(() => localStorage.removeItem('webtune-demo-last'));
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(`console.error: ${m.text()} (${m.location().url})`);
@@ -68,7 +73,7 @@ async function fill(page: Page, settings: Record<string, string>): Promise<void>
 /** Fills the form, presses Start and waits until the run is done (or failed). */
 async function run(page: Page, settings: Record<string, string>): Promise<RunState> {
   await fill(page, settings);
-  await page.getByRole('button', { name: 'Start' }).click();
+  await page.locator('#start').click();
   await page.waitForFunction(() => window.__webtune.state === 'running');
   await page.waitForFunction(() => ['done', 'error'].includes(window.__webtune.state), undefined, {
     timeout: 200_000,
@@ -119,7 +124,7 @@ test('bayesian search on the seed grid: TF.js trains on cpu, the GP scores on We
   // The page shows what the hook says.
   await expect(page.locator('#trials tbody tr')).toHaveCount(4);
   await expect(page.locator('#trials tbody tr.best td').first()).toHaveText(String(s.best?.number));
-  await expect(page.locator('#chart circle')).toHaveCount(4);
+  await expect(page.locator('#fig-history .data tbody tr')).toHaveCount(4);
   await expect(page.locator('#adapter')).toContainText(s.adapter?.architecture ?? '?');
   await expect(page.locator('#gp')).toContainText('webgpu');
   await expect(page.locator('#state')).toHaveText(/^done \(trials; 4 trials\)/);
@@ -175,7 +180,9 @@ test('the median pruner stops trials that fall below the median before their las
   const values = complete.map((t) => t.valAccuracy as number);
   expect(s.best?.value).toBe(Math.max(...values));
   await expect(page.locator('#trials tbody tr[data-state="pruned"]')).toHaveCount(pruned.length);
-  await expect(page.locator('#chart circle')).toHaveCount(complete.length);
+  await expect(
+    page.locator('#fig-history .data tbody tr').filter({ hasText: 'complete' }),
+  ).toHaveCount(complete.length);
   expect(errors).toEqual([]);
   await page.close();
 });
@@ -187,7 +194,7 @@ test('Stop aborts a random search after its first trial', async () => {
   }
   await page.locator('#settings [name="trials"]').fill('50');
   await page.locator('#settings [name="epochs"]').fill('1');
-  await page.getByRole('button', { name: 'Start' }).click();
+  await page.locator('#start').click();
   await page.waitForFunction(() => window.__webtune.trials.some((t) => t.state === 'complete'));
   await page.getByRole('button', { name: 'Stop' }).click();
   await page.waitForFunction(() => window.__webtune.state !== 'running', undefined, {
@@ -204,20 +211,23 @@ test('Stop aborts a random search after its first trial', async () => {
   expect(s.trials.every((t) => t.state !== 'running')).toBe(true);
   expect(s.gp).toBeNull();
   await expect(page.locator('#gp')).toHaveText('not used (random search needs no surrogate)');
-  await expect(page.getByRole('button', { name: 'Start' })).toBeVisible();
+  await expect(page.locator('#start')).toHaveText(
+    `Resume stored study (${s.trials.length} trials)`,
+  );
+  await expect(page.locator('#start')).toBeEnabled();
   expect(errors).toEqual([]);
   await page.close();
 });
 
-test('a bad setting is refused before any work starts, naming the field and the value', async () => {
+test('a bad setting is refused before any work starts, beside its field', async () => {
   const { page, errors } = await open();
   await page.locator('#settings [name="trials"]').fill('0');
-  await page.getByRole('button', { name: 'Start' }).click();
-  await expect(page.locator('#state')).toHaveText(
-    "error: trials: '0' must be an integer in [1, 500]",
+  await page.locator('#start').click();
+  await expect(page.locator('#f-trials-error')).toHaveText(
+    'Trials must be a whole number from 1 to 500; “0” is not.',
   );
   const s = await page.evaluate(() => window.__webtune);
-  expect(s.state).toBe('error');
+  expect(s.state).toBe('idle');
   expect(s.trials).toEqual([]);
   expect(s.study).toBeNull();
   expect(errors).toEqual([]);
@@ -236,7 +246,7 @@ test('a study survives a reload: Resume fails the trial left running as stale an
     epochs: '6',
     seed: '5',
   });
-  await page.getByRole('button', { name: 'Start' }).click();
+  await page.locator('#start').click();
   // Reload in the middle of a trial: two complete, the third has reported an epoch (of six, so
   // a slow machine still has several epochs' time to reload before that trial finishes).
   await page.waitForFunction(
@@ -258,6 +268,9 @@ test('a study survives a reload: Resume fails the trial left running as stale an
   await expect(stored(page, name)).toContainText(
     /of 7 trials stored \(\d+ complete, 1 left running: a resume fails it as stale\)/,
   );
+  // The page reopens the study it showed, as stored, with Resume up front.
+  await expect(page.locator('#progress-text')).toContainText('Stored');
+  await expect(page.locator('#resume')).toBeVisible();
   const listed = await page.evaluate(
     (n) => window.__webtune.stored?.studies.find((x) => x.name === n),
     name,
@@ -308,9 +321,11 @@ test('a study survives a reload: Resume fails the trial left running as stale an
   expect(imp.params.reduce((sum, p) => sum + p.importance, 0)).toBeCloseTo(1, 6);
   for (const p of imp.params) {
     expect(p.importance).toBeGreaterThanOrEqual(0);
-    await expect(page.locator(`#importance-chart g[data-param="${p.name}"] rect`)).toHaveCount(1);
+    await expect(
+      page.locator('#fig-importance .data tbody tr').filter({ hasText: p.name }),
+    ).toHaveCount(1);
   }
-  await expect(page.locator('#importance-chart rect')).toHaveCount(3);
+  await expect(page.locator('#fig-importance .data tbody tr')).toHaveCount(3);
   await expect(page.locator('#importance-status')).toHaveText('fitted to 6 complete trials');
   console.log(
     `resumed ${storedCount} stored trials (stale: ${runningNumber}); values ${s.trials.map((t) => t.valAccuracy).join(', ')}; importances ${imp.params.map((p) => `${p.name} ${p.importance.toFixed(3)}`).join(', ')}`,
@@ -328,12 +343,10 @@ test('a study survives a reload: Resume fails the trial left running as stale an
   expect(again.trials).toEqual(s.trials);
   expect(again.importances?.params).toEqual(imp.params);
 
-  // The form now holds the stored study's settings: Start refuses to run it a second time.
-  await page.getByRole('button', { name: 'Start' }).click();
-  await expect(page.locator('#state')).toHaveText(
-    `error: study "${name}" is already stored with 7 trials: Resume or Discard it under Stored studies`,
-  );
+  // The form now holds the stored study's settings: its button resumes that study.
+  await expect(page.locator('#start')).toHaveText('Resume stored study (7 trials)');
   await stored(page, name).getByRole('button', { name: 'Discard' }).click();
+  await page.locator('#confirm-ok').click();
   await expect(stored(page, name)).toHaveCount(0);
   await page.reload();
   await page.waitForFunction(() => window.__webtune.stored !== null);
@@ -384,7 +397,7 @@ test('stored studies that cannot be resumed say why in the page, and Discard rem
   );
   await page.reload();
   await expect(stored(page, unknown)).toContainText(
-    `study "${unknown}": example: 'mnist' is not one of seed-grid, mlp-continuous`,
+    `study "${unknown}": Example must be one of seed-grid, mlp-continuous; “mnist” is not.`,
   );
   await expect(stored(page, unknown).getByRole('button', { name: 'Resume' })).toHaveCount(0);
   await expect(stored(page, mismatched)).toContainText('0 of 1 trials stored (0 complete)');
@@ -396,6 +409,7 @@ test('stored studies that cannot be resumed say why in the page, and Discard rem
   expect(s.trials).toEqual([]);
   for (const name of [mismatched, unknown]) {
     await stored(page, name).getByRole('button', { name: 'Discard' }).click();
+    await page.locator('#confirm-ok').click();
     await expect(stored(page, name)).toHaveCount(0);
   }
   expect(errors).toEqual([]);

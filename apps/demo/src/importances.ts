@@ -1,5 +1,5 @@
 import { type ImportanceTrial, type ParamImportance, thinByNumber } from '@webtune/analysis';
-import type { TrialRow } from './run.js';
+import type { TrialRow } from './state.js';
 
 /** Importances are refitted each time this many more trials have completed, and when the study stops. */
 export const IMPORTANCE_EVERY = 5;

@@ -1,24 +1,19 @@
-import type { AdapterReport, RunSettings, RunState } from './run.js';
-import type { StoredStudy } from './stored.js';
+import type { RunSettings } from './settings.js';
+import type { AdapterReport, RunState } from './state.js';
 
-/** Messages from the page to the study worker. */
+/** Messages from the page to the study worker (created when a study starts; it owns nothing else). */
 export type ToWorker =
   | {
       type: 'start';
+      /** The study's database (the page holds its lock while the run lasts). */
+      name: string;
       settings: RunSettings;
-      /** Continue the stored study of these settings (false: a new study, refused if one is stored). */
+      /** Continue the stored study (false: a new one). */
       resume: boolean;
       adapter: AdapterReport | null;
       digitsUrl: string;
     }
-  | { type: 'stop' }
-  /** List the stored studies (answered by a 'studies' message). */
-  | { type: 'list' }
-  /** Delete a stored study, then list them. */
-  | { type: 'discard'; name: string };
+  | { type: 'stop' };
 
-/** Messages from the study worker to the page. */
-export type FromWorker =
-  /** A full snapshot of the run after every change (its `stored` is the page's to keep). */
-  | { type: 'state'; state: RunState }
-  | { type: 'studies'; studies: StoredStudy[]; error: string | null };
+/** Messages from the study worker to the page: a full snapshot of the run after every change. */
+export type FromWorker = { type: 'state'; state: RunState };

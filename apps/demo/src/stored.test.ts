@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS, parseSettings } from './run.js';
+import { DEFAULT_SETTINGS, parseSettings } from './settings.js';
 import {
   checkStudy,
   listStudies,
@@ -9,16 +9,22 @@ import {
 } from './stored.js';
 
 describe('studyName', () => {
-  it('encodes every setting in a fixed order and decodes back to the same settings', () => {
+  it('encodes every setting but the trial count in a fixed order and decodes back', () => {
     const settings = parseSettings({ strategy: 'random', trials: '6', epochs: '2', seed: '1' });
     const name = studyName(settings);
     expect(name).toBe(
-      'webtune-demo?example=seed-grid&strategy=random&gpBackend=auto&tfBackend=auto&trials=6&epochs=2&pruner=none&seed=1&startupTrials=4',
+      'webtune-demo?example=seed-grid&strategy=random&gpBackend=auto&tfBackend=auto&epochs=2&pruner=none&seed=1&startupTrials=4',
     );
-    expect(settingsFromStudyName(name)).toEqual(settings);
-    // Same settings, same study, however they were written.
-    expect(studyName({ ...settings })).toBe(name);
+    // The trial count is how far to run, not which study: the default comes back.
+    expect(settingsFromStudyName(name)).toEqual({ ...settings, trials: DEFAULT_SETTINGS.trials });
+    expect(studyName({ ...settings, trials: 40 })).toBe(name);
     expect(studyName({ ...settings, seed: 2 })).not.toBe(name);
+  });
+
+  it('reads older names that held the trial count', () => {
+    const old =
+      'webtune-demo?example=seed-grid&strategy=random&gpBackend=auto&tfBackend=cpu&trials=7&epochs=6&pruner=none&seed=5&startupTrials=4';
+    expect(settingsFromStudyName(old)).toMatchObject({ trials: 7, epochs: 6, seed: 5 });
   });
 
   it('refuses names that are not a demo study, naming the name and the setting', () => {
@@ -31,9 +37,9 @@ describe('studyName', () => {
       `study "${missing}": setting 'seed' is missing`,
     );
     expect(() => settingsFromStudyName(`${name}&lr=1`)).toThrow("unknown setting 'lr'");
-    const bad = name.replace('trials=12', 'trials=0');
+    const bad = name.replace('epochs=5', 'epochs=0');
     expect(() => settingsFromStudyName(bad)).toThrow(
-      `study "${bad}": trials: '0' must be an integer in [1, 500]`,
+      `study "${bad}": Epochs must be a whole number from 1 to 100; “0” is not.`,
     );
   });
 });
@@ -43,6 +49,6 @@ describe('stored studies without IndexedDB (Node has none)', () => {
     expect(typeof indexedDB).toBe('undefined');
     const why = 'this browser offers no IndexedDB here, so studies cannot be stored';
     await expect(listStudies()).rejects.toThrow(why);
-    await expect(checkStudy(studyName(DEFAULT_SETTINGS), false)).rejects.toThrow(why);
+    await expect(checkStudy(studyName(DEFAULT_SETTINGS))).rejects.toThrow(why);
   });
 });

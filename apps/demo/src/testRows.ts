@@ -1,4 +1,4 @@
-import type { TrialRow } from './run.js';
+import type { TrialRow } from './state.js';
 
 /** A trial-table row for unit tests: `valAccuracy` and `params` as given, the rest filler. */
 export function row(
@@ -14,6 +14,7 @@ export function row(
     valAccuracy,
     testAccuracy: null,
     epochs: 1,
+    curve: valAccuracy === null ? [] : [valAccuracy],
     durationMs: 1,
     tfBackend: 'cpu',
     error: null,
