@@ -5,6 +5,7 @@ import type { AcquisitionSpec, FittedGP, TopK } from './types.js';
 /** The part of `node:worker_threads` used here (loaded lazily: browsers have no such module). */
 interface NodeWorker {
   postMessage(message: unknown, transfer?: ArrayBuffer[]): void;
+  ref(): void;
   on(event: 'message', listener: (message: WorkerReply) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   unref(): void;
@@ -50,7 +51,7 @@ function isNode(): boolean {
 }
 
 /**
- * Starts `threads − 1` Node worker threads (unref'd: they never keep the process alive), or
+ * Starts `threads − 1` Node worker threads (they keep the process alive only while scoring), or
  * returns undefined outside Node or when workers cannot start. Each call copies the GP (x, the
  * packed factor, α) to every worker: O(n²) bytes, small next to the O(m·n·d + n²·exact) work.
  */
@@ -66,9 +67,13 @@ export async function createScoringThreads(threads: number): Promise<ScoringThre
   }
   let nextId = 0;
   const waiting = new Map<number, { resolve(t: TopK): void; reject(e: Error): void }>();
+  // A worker keeps the process alive only while it has a job: ref'd when one is posted, unref'd
+  // when its answer arrives (unref'd before the listeners are added, Node keeps it alive).
+  const busy = new Map<number, NodeWorker>();
   for (const w of workers) {
-    w.unref();
     w.on('message', (reply) => {
+      busy.get(reply.id)?.unref();
+      busy.delete(reply.id);
       const entry = waiting.get(reply.id);
       if (!entry) return;
       waiting.delete(reply.id);
@@ -79,7 +84,9 @@ export async function createScoringThreads(threads: number): Promise<ScoringThre
     w.on('error', (e) => {
       for (const entry of waiting.values()) entry.reject(e);
       waiting.clear();
+      w.unref();
     });
+    w.unref();
   }
   return {
     threads,
@@ -121,7 +128,10 @@ export async function createScoringThreads(threads: number): Promise<ScoringThre
             waiting.set(id, { resolve, reject });
           }).then((t) => ({ index: t.index.map((i) => i + c0), value: t.value })),
         );
-        workers[p - 1]!.postMessage(job, [slice.buffer, x.buffer, chol.buffer, alpha.buffer]);
+        const worker = workers[p - 1]!;
+        busy.set(id, worker);
+        worker.ref();
+        worker.postMessage(job, [slice.buffer, x.buffer, chol.buffer, alpha.buffer]);
       }
       const first = Math.min(size, m);
       const parts0 = [score(gp, xc.subarray(0, first * d), first, acquisition, Math.min(k, first))];
