@@ -92,16 +92,29 @@ export async function createScoringThreads(threads: number): Promise<ScoringThre
     threads,
     async scoreTopK(gp, xc, m, acquisition, k, score) {
       const { n, d } = gp;
-      const parts = threads;
-      const size = Math.ceil(m / parts);
+      // Candidates are dealt to the threads in runs of 4, round robin, so each gets a share of
+      // every part of the set (the costly ones near the data sit together at its end).
+      const rowsOf = (p: number) => {
+        const rows: number[] = [];
+        for (let r0 = 4 * p; r0 < m; r0 += 4 * threads) {
+          for (let r = r0; r < Math.min(r0 + 4, m); r++) rows.push(r);
+        }
+        return rows;
+      };
+      const gather = (rows: readonly number[]) => {
+        const out = new Float64Array(rows.length * d);
+        rows.forEach((r, i) => {
+          out.set(xc.subarray(r * d, (r + 1) * d), i * d);
+        });
+        return out;
+      };
       const jobs: Promise<TopK>[] = [];
-      // Slices 1… go to the workers; slice 0 is scored here while they run.
-      for (let p = 1; p < parts; p++) {
-        const c0 = p * size;
-        const rows = Math.min(size, m - c0);
-        if (rows <= 0) break;
+      // Shares 1… go to the workers; share 0 is scored here while they run.
+      for (let p = 1; p < threads; p++) {
+        const rows = rowsOf(p);
+        if (rows.length === 0) break;
         const id = nextId++;
-        const slice = xc.slice(c0 * d, (c0 + rows) * d);
+        const slice = gather(rows);
         const x = gp.x.slice(0, n * d);
         const chol = gp.chol.slice(0, packedLength(n));
         const alpha = gp.alpha.slice(0, n);
@@ -119,23 +132,26 @@ export async function createScoringThreads(threads: number): Promise<ScoringThre
             alpha,
           },
           xc: slice,
-          m: rows,
+          m: rows.length,
           acquisition,
-          k: Math.min(k, rows),
+          k: Math.min(k, rows.length),
         };
         jobs.push(
           new Promise<TopK>((resolve, reject) => {
             waiting.set(id, { resolve, reject });
-          }).then((t) => ({ index: t.index.map((i) => i + c0), value: t.value })),
+          }).then((t) => ({ index: t.index.map((i) => rows[i]!), value: t.value })),
         );
         const worker = workers[p - 1]!;
         busy.set(id, worker);
         worker.ref();
         worker.postMessage(job, [slice.buffer, x.buffer, chol.buffer, alpha.buffer]);
       }
-      const first = Math.min(size, m);
-      const parts0 = [score(gp, xc.subarray(0, first * d), first, acquisition, Math.min(k, first))];
-      const all = [...parts0, ...(await Promise.all(jobs))];
+      const own = rowsOf(0);
+      const mine = score(gp, gather(own), own.length, acquisition, Math.min(k, own.length));
+      const all = [
+        { index: mine.index.map((i) => own[i]!), value: mine.value },
+        ...(await Promise.all(jobs)),
+      ];
       const heap = new TopKHeap(k);
       for (const t of all)
         for (let i = 0; i < t.index.length; i++) heap.push(t.value[i]!, t.index[i]!);
