@@ -20,6 +20,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mulberry32 as rng } from '@webtune/gp';
 import { createSpace } from '@webtune/space';
 import { bayesian } from '@webtune/strategies';
 import { hartmann6 } from '../problems/hartmann6.mjs';
@@ -57,18 +58,6 @@ function problem(d) {
   );
   const objective = (p) => hartmann6(names.slice(0, 6).map((n) => p[n]));
   return { space, objective };
-}
-
-/** A tiny seeded generator (mulberry32) for the random history. */
-function rng(s) {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function trial(number, params, value) {

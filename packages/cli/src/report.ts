@@ -5,6 +5,7 @@ import {
   importanceReport,
   thinByNumber,
 } from '@webtune/analysis';
+import { bestTrialOf } from '@webtune/core';
 import type { SpaceJSON } from '@webtune/space';
 
 /** One trial as the study JSON holds it. */
@@ -120,16 +121,6 @@ function padded(values: number[]): [number, number] {
   const hi = Math.max(...values);
   const pad = (hi - lo) * 0.05;
   return [lo - pad, hi + pad];
-}
-
-function bestOf(trials: readonly ReportTrial[], maximize: boolean): ReportTrial | undefined {
-  let best: ReportTrial | undefined;
-  for (const t of trials) {
-    if (t.state !== 'complete' || typeof t.value !== 'number' || !Number.isFinite(t.value))
-      continue;
-    if (best === undefined || (maximize ? t.value > best.value! : t.value < best.value!)) best = t;
-  }
-  return best;
 }
 
 const finiteValue = (t: ReportTrial): t is ReportTrial & { value: number } =>
@@ -547,7 +538,7 @@ export function renderReport(result: StudyJSON): string {
   const maximize = result.direction === 'maximize';
   const trials = result.trials;
   const space = result.space as Record<string, ReportParam> | undefined;
-  const best = bestOf(trials, maximize);
+  const best = bestTrialOf(trials, maximize ? 'maximize' : 'minimize');
   const counts: Record<string, number> = {};
   for (const t of trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
   const totalMs = trials.reduce((s, t) => s + (t.durationMs ?? 0), 0);

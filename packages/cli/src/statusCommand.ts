@@ -1,4 +1,4 @@
-import type { FrozenTrial } from '@webtune/core';
+import { bestTrialOf } from '@webtune/core';
 import type { Command } from 'commander';
 import { isDatabaseUrl, openDatabase, showDatabase } from './database.js';
 import { CliError } from './errors.js';
@@ -14,20 +14,6 @@ interface StatusFlags {
 function ago(ms: number): string {
   const s = Math.max(0, ms) / 1000;
   return s < 120 ? `${s.toFixed(1)} s ago` : `${Math.round(s / 60)} min ago`;
-}
-
-function bestOf(trials: readonly FrozenTrial[], direction: string): FrozenTrial | undefined {
-  let best: FrozenTrial | undefined;
-  for (const t of trials) {
-    if (t.state !== 'complete' || t.value === undefined) continue;
-    if (
-      best === undefined ||
-      (direction === 'minimize' ? t.value < best.value! : t.value > best.value!)
-    ) {
-      best = t;
-    }
-  }
-  return best;
 }
 
 async function statusCommand(flags: StatusFlags, io: CliIO): Promise<number> {
@@ -66,7 +52,7 @@ async function statusCommand(flags: StatusFlags, io: CliIO): Promise<number> {
       `study ${flags.study} at ${where}: ${meta.direction}, strategy ${meta.strategy}\n` +
         `trials: ${trials.length} (${c.complete} complete, ${c.running} running, ${c.failed} failed, ${c.pruned} pruned${retried.length > 0 ? `; ${retried.length} retries: ${retried.map((t) => `${t.retryOf} → ${t.number}`).join(', ')}` : ''})\n`,
     );
-    const best = bestOf(trials, meta.direction);
+    const best = bestTrialOf(trials, meta.direction);
     io.stdout.write(
       best === undefined
         ? 'best: none complete yet\n'

@@ -29,6 +29,7 @@ export {
 export { createRng, type Rng } from './rng.js';
 export { memoryStorage } from './storage.js';
 export {
+  bestTrialOf,
   createStudy,
   type LoadResult,
   type OptimizeOptions,

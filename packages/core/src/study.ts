@@ -1142,15 +1142,18 @@ function historyOf(order: readonly TrialRecord[]): TrialHistory {
   };
 }
 
-/** The best complete trial by direction, earliest on ties; undefined when none completed. */
-function bestOf(trials: readonly FrozenTrial[], direction: Direction): FrozenTrial | undefined {
-  let best: FrozenTrial | undefined;
+/**
+ * The best complete trial with a finite value, by direction, earliest on ties; undefined when
+ * none completed. Works on any trial-shaped records (stored trials, a study JSON's trials).
+ */
+export function bestTrialOf<
+  T extends { readonly state: string; readonly value?: number | null | undefined },
+>(trials: readonly T[], direction: Direction): T | undefined {
+  let best: T | undefined;
   for (const t of trials) {
-    if (t.state !== 'complete' || t.value === undefined) continue;
-    if (
-      best === undefined ||
-      (direction === 'minimize' ? t.value < best.value! : t.value > best.value!)
-    ) {
+    const v = t.value;
+    if (t.state !== 'complete' || typeof v !== 'number' || !Number.isFinite(v)) continue;
+    if (best === undefined || (direction === 'minimize' ? v < best.value! : v > best.value!)) {
       best = t;
     }
   }
@@ -1164,7 +1167,7 @@ function bestOf(trials: readonly FrozenTrial[], direction: Direction): FrozenTri
  */
 export function toStudyJSON(meta: StudyMeta, trials: readonly FrozenTrial[]): StudyJSON {
   const sorted = [...trials].sort((a, b) => a.number - b.number);
-  const best = bestOf(sorted, meta.direction);
+  const best = bestTrialOf(sorted, meta.direction);
   return {
     direction: meta.direction,
     strategy: meta.strategy,

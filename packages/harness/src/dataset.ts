@@ -1,6 +1,5 @@
 import { createRng } from '@webtune/core';
 import { HarnessError } from './errors.js';
-import type * as tf from './tf.js';
 
 /** A classification dataset held in plain typed arrays (no tensors, so it is backend-independent and never leaks). */
 export interface Dataset {
