@@ -90,6 +90,7 @@ const fmt = (s) => (s >= 10 ? s.toFixed(1) : s >= 1 ? s.toFixed(2) : s.toFixed(3
 
 const rows = [];
 const started = new Date();
+const loadAtStart = loadavg()[0];
 if (args.at) {
   const sizes = args.at.split(',').map(Number);
   const asks = Number(args.asks);
@@ -155,6 +156,7 @@ if (args.at) {
           best,
         };
         rows.push(row);
+        save(); // a run stopped early keeps the windows it finished
         console.error(
           `d=${d} trials ${row.window}: median ${fmt(row.median)} s, slowest ${fmt(row.slowest)} s, optimiser time so far ${fmt(row.cumulative)} s, best ${best.toFixed(5)}`,
         );
@@ -164,55 +166,60 @@ if (args.at) {
   }
 }
 
-const c = cpus();
-const machine = `${c[0]?.model ?? 'unknown CPU'} × ${c.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}; load average at start ${loadavg()[0].toFixed(2)}`;
-const mode = args.at ? 'at' : 'study';
-const result = {
-  machine,
-  backend: extra.backend ?? 'cpu',
-  started: started.toISOString(),
-  mode,
-  label: args.label,
-  strategyOptions: extra,
-  rows,
-};
-const table = args.at
-  ? [
-      '| d | n | cold ask (s) | median ask (s) | slowest ask (s) | median CPU (s) |',
-      '|--:|--:|--:|--:|--:|--:|',
-      ...rows.map(
-        (r) =>
-          `| ${r.d} | ${r.n} | ${fmt(r.cold)} | ${fmt(r.median)} | ${fmt(r.slowest)} | ${fmt(r.medianCpu)} |`,
-      ),
-    ]
-  : [
-      '| d | trials | median ask (s) | slowest ask (s) | slowest / median | optimiser time so far (s) | best value |',
-      '|--:|--|--:|--:|--:|--:|--:|',
-      ...rows.map(
-        (r) =>
-          `| ${r.d} | ${r.window} | ${fmt(r.median)} | ${fmt(r.slowest)} | ${(r.slowest / r.median).toFixed(1)} | ${fmt(r.cumulative)} | ${r.best.toFixed(5)} |`,
-      ),
-    ];
-const md = [
-  `# Bayesian ask time (${mode === 'at' ? `after n random trials, ${args.asks} asks each` : `one ${args.study}-trial study`})${args.label ? `: ${args.label}` : ''}`,
-  '',
-  `Machine: ${machine}. Backend: ${result.backend}. Started ${result.started}. Options: \`${JSON.stringify(result.strategyOptions)}\`.`,
-  '',
-  ...table,
-  '',
-].join('\n');
-const out =
-  args.out ??
-  join(
-    here,
-    '..',
-    'results',
-    'ask',
-    `${started.toISOString().slice(0, 10)}-${(c[0]?.model ?? 'cpu').split(' ')[0]}`,
-  );
-mkdirSync(out, { recursive: true });
-const base = `${mode}-${dims.join('-')}${args.label ? `-${args.label.replace(/[^a-z0-9]+/gi, '-')}` : ''}`;
-writeFileSync(join(out, `${base}.json`), `${JSON.stringify(result, null, 2)}\n`);
-writeFileSync(join(out, `${base}.md`), md);
+function save() {
+  const c = cpus();
+  const machine = `${c[0]?.model ?? 'unknown CPU'} × ${c.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}; load average at start ${loadAtStart.toFixed(2)}`;
+  const mode = args.at ? 'at' : 'study';
+  const result = {
+    machine,
+    backend: extra.backend ?? 'cpu',
+    started: started.toISOString(),
+    mode,
+    label: args.label,
+    strategyOptions: extra,
+    rows,
+  };
+  const table = args.at
+    ? [
+        '| d | n | cold ask (s) | median ask (s) | slowest ask (s) | median CPU (s) |',
+        '|--:|--:|--:|--:|--:|--:|',
+        ...rows.map(
+          (r) =>
+            `| ${r.d} | ${r.n} | ${fmt(r.cold)} | ${fmt(r.median)} | ${fmt(r.slowest)} | ${fmt(r.medianCpu)} |`,
+        ),
+      ]
+    : [
+        '| d | trials | median ask (s) | slowest ask (s) | slowest / median | optimiser time so far (s) | best value |',
+        '|--:|--|--:|--:|--:|--:|--:|',
+        ...rows.map(
+          (r) =>
+            `| ${r.d} | ${r.window} | ${fmt(r.median)} | ${fmt(r.slowest)} | ${(r.slowest / r.median).toFixed(1)} | ${fmt(r.cumulative)} | ${r.best.toFixed(5)} |`,
+        ),
+      ];
+  const md = [
+    `# Bayesian ask time (${mode === 'at' ? `after n random trials, ${args.asks} asks each` : `one ${args.study}-trial study`})${args.label ? `: ${args.label}` : ''}`,
+    '',
+    `Machine: ${machine}. Backend: ${result.backend}. Started ${result.started}. Options: \`${JSON.stringify(result.strategyOptions)}\`.`,
+    '',
+    ...table,
+    '',
+  ].join('\n');
+  const out =
+    args.out ??
+    join(
+      here,
+      '..',
+      'results',
+      'ask',
+      `${started.toISOString().slice(0, 10)}-${(c[0]?.model ?? 'cpu').split(' ')[0]}`,
+    );
+  mkdirSync(out, { recursive: true });
+  const base = `${mode}-${dims.join('-')}${args.label ? `-${args.label.replace(/[^a-z0-9]+/gi, '-')}` : ''}`;
+  writeFileSync(join(out, `${base}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(out, `${base}.md`), md);
+  return { md, file: join(out, `${base}.json`) };
+}
+
+const { md, file } = save();
 console.log(md);
-console.error(`wrote ${join(out, `${base}.json`)} and .md`);
+console.error(`wrote ${file} and .md`);
