@@ -140,18 +140,37 @@ export async function checkStudy(name: string): Promise<void> {
   }
 }
 
-/** Deletes a stored study's database; rejects when a connection to it stays open. */
+/** How long a discard waits for other connections to the study's database to close. */
+const DISCARD_BLOCKED_MS = 5000;
+
+/**
+ * Deletes a stored study's database; rejects when a connection to it stays open. A "blocked"
+ * event alone is not a failure: the other connections (another tab's list, a worker that has
+ * just stopped) are asked to close and do so a moment later, and the deletion then goes on by
+ * itself. Only when they are still open after {@link DISCARD_BLOCKED_MS} does this reject.
+ */
 export function discardStudy(name: string): Promise<void> {
   return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const request = indexedDB.deleteDatabase(name);
     request.onsuccess = () => {
+      clearTimeout(timer);
       globalThis.localStorage?.removeItem(TARGET_PREFIX + name);
       resolve();
     };
-    request.onerror = () =>
+    request.onerror = () => {
+      clearTimeout(timer);
       reject(new Error(`discarding study "${name}": ${request.error?.message ?? 'failed'}`));
-    request.onblocked = () =>
-      reject(new Error(`discarding study "${name}": it is still open; try again once it stops`));
+    };
+    request.onblocked = () => {
+      timer ??= setTimeout(
+        () =>
+          reject(
+            new Error(`discarding study "${name}": it is still open; try again once it stops`),
+          ),
+        DISCARD_BLOCKED_MS,
+      );
+    };
   });
 }
 
