@@ -193,6 +193,24 @@ const SOLVE_BINDINGS = [
   { name: 'sol', access: 'rw', element: 'vec2<f32>' },
 ] as const;
 
+/** Workgroup memory of both solves: partial products, the block's right-hand sides, its diagonal block. */
+const SOLVE_WORKGROUP = /* wgsl */ `var<workgroup> part: array<vec2f, 256>;
+var<workgroup> tt: array<vec2f, 32>;
+var<workgroup> ld: array<vec2f, 1056>;
+`;
+
+/**
+ * Both solves: the block's diagonal block of L (rows r0…r0+rows) into `ld`, 33 apart so threads
+ * reading a column hit distinct banks; zero above the diagonal and past the last row.
+ */
+const LOAD_DIAGONAL_BLOCK = /* wgsl */ `    for (var e = t; e < 1024u; e += 256u) {
+      let rr = e / 32u;
+      let cc = e % 32u;
+      let g = min(r0 + rr, P.n - 1u);
+      ld[rr * 33u + cc] = select(vec2f(0.0), l[po(g) + min(r0 + min(cc, rr), g)], cc <= rr && rr < rows);
+    }
+`;
+
 /**
  * sol = L⁻¹·rhs by blocks of 32 rows: the products with the rows solved so far split over 8
  * threads per row (8 consecutive entries per row read together), then the block's 32 rows one
@@ -203,10 +221,7 @@ export const FORWARD_SOLVE: ShaderDef = {
   bindings: SOLVE_BINDINGS,
   includes: [DF64_WGSL, PACKED],
   main: /* wgsl */ `
-var<workgroup> part: array<vec2f, 256>;
-var<workgroup> tt: array<vec2f, 32>;
-var<workgroup> ld: array<vec2f, 1056>;
-
+${SOLVE_WORKGROUP}
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) t: u32) {
   let blocks = (P.n + 31u) / 32u;
@@ -220,13 +235,7 @@ fn main(@builtin(local_invocation_index) t: u32) {
       for (var j = t % 8u; j < r0; j += 8u) { acc = df_add(acc, df_mul(l[row + j], sol[j])); }
     }
     part[t] = acc;
-    for (var e = t; e < 1024u; e += 256u) {
-      let rr = e / 32u;
-      let cc = e % 32u;
-      let g = min(r0 + rr, P.n - 1u);
-      ld[rr * 33u + cc] = select(vec2f(0.0), l[po(g) + min(r0 + min(cc, rr), g)], cc <= rr && rr < rows);
-    }
-    workgroupBarrier();
+${LOAD_DIAGONAL_BLOCK}    workgroupBarrier();
     if (t < rows) {
       var s = rhs[r0 + t];
       for (var q = 0u; q < 8u; q++) { s = df_sub(s, part[t * 8u + q]); }
@@ -255,10 +264,7 @@ export const BACKWARD_SOLVE: ShaderDef = {
   bindings: SOLVE_BINDINGS,
   includes: [DF64_WGSL, PACKED],
   main: /* wgsl */ `
-var<workgroup> part: array<vec2f, 256>;
-var<workgroup> tt: array<vec2f, 32>;
-var<workgroup> ld: array<vec2f, 1056>;
-
+${SOLVE_WORKGROUP}
 @compute @workgroup_size(256)
 fn main(@builtin(local_invocation_index) t: u32) {
   let blocks = (P.n + 31u) / 32u;
@@ -274,13 +280,7 @@ fn main(@builtin(local_invocation_index) t: u32) {
       }
     }
     part[t] = acc;
-    for (var e = t; e < 1024u; e += 256u) {
-      let rr = e / 32u;
-      let cc = e % 32u;
-      let g = min(r0 + rr, P.n - 1u);
-      ld[rr * 33u + cc] = select(vec2f(0.0), l[po(g) + min(r0 + min(cc, rr), g)], cc <= rr && rr < rows);
-    }
-    workgroupBarrier();
+${LOAD_DIAGONAL_BLOCK}    workgroupBarrier();
     if (t < rows) {
       var s = rhs[r0 + t];
       for (var q = 0u; q < 8u; q++) { s = df_sub(s, part[q * 32u + t]); }
