@@ -24,12 +24,15 @@ const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 const cli = join(root, 'packages/cli/dist/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'webtune-worker-'));
 
-/** A worker process on study `name`; resolves with its exit code and output once it ends. */
-function worker(name: string, module: string, ...args: string[]) {
+/**
+ * A worker process on study `name` (`env` for the study module, e.g. SLEEP_MS); `ended` resolves
+ * with its exit code and output once it ends.
+ */
+function worker(name: string, module: string, args: string[], env = process.env) {
   const child: ChildProcess = spawn(
     process.execPath,
     [cli, 'worker', module, '--storage', PG_URL!, '--study', name, '--no-importance', ...args],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
@@ -81,7 +84,7 @@ describe.skipIf(PG_URL === undefined)('webtune worker', () => {
 
   it('4 workers with a budget of 100 trials: exactly 100, numbered 0…99, none lost or duplicated', async () => {
     const name = fresh('four');
-    const runs = [0, 1, 2, 3].map(() => worker(name, 'quad.mjs', '-n', '100', '-s', 'tpe'));
+    const runs = [0, 1, 2, 3].map(() => worker(name, 'quad.mjs', ['-n', '100', '-s', 'tpe']));
     const ended = await Promise.all(runs.map((r) => r.ended));
     for (const e of ended) expect(e.code, e.out).toBe(0);
     const { trials, workers } = await stored(name);
@@ -100,32 +103,7 @@ describe.skipIf(PG_URL === undefined)('webtune worker', () => {
     const name = fresh('killed');
     const flags = ['-n', '12', '-s', 'random', '--heartbeat', '0.2', '--grace', '1.5'];
     const env = { ...process.env, SLEEP_MS: '400' };
-    const spawnSlow = () => {
-      const child = spawn(
-        process.execPath,
-        [
-          cli,
-          'worker',
-          'quad.mjs',
-          '--storage',
-          PG_URL!,
-          '--study',
-          name,
-          '--no-importance',
-          ...flags,
-        ],
-        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env },
-      );
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      return {
-        child,
-        ended: new Promise<{ code: number | null; out: string }>((done) =>
-          child.on('close', (code) => done({ code, out })),
-        ),
-      };
-    };
+    const spawnSlow = () => worker(name, 'quad.mjs', flags, env);
     const victim = spawnSlow();
     const others = [spawnSlow(), spawnSlow()];
     let killed: number | undefined;
@@ -161,29 +139,7 @@ describe.skipIf(PG_URL === undefined)('webtune worker', () => {
       const name = fresh('restart');
       const env = { ...process.env, SLEEP_MS: '100' };
       const args = ['-n', '30', '-s', 'random', '--heartbeat', '0.3', '--grace', '3'];
-      const runs = [0, 1].map(() => {
-        const child = spawn(
-          process.execPath,
-          [
-            cli,
-            'worker',
-            'quad.mjs',
-            '--storage',
-            PG_URL!,
-            '--study',
-            name,
-            '--no-importance',
-            ...args,
-          ],
-          { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env },
-        );
-        let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (out += d));
-        return new Promise<{ code: number | null; out: string }>((done) =>
-          child.on('close', (code) => done({ code, out })),
-        );
-      });
+      const runs = [0, 1].map(() => worker(name, 'quad.mjs', args, env).ended);
       await until(
         '8 trials are complete',
         async () => (await stored(name)).trials.filter((t) => t.state === 'complete').length >= 8,
@@ -246,7 +202,7 @@ describe.skipIf(PG_URL === undefined)('webtune worker', () => {
 
   it('status shows the study live: trials by state, best, workers with host, pid and heartbeat', async () => {
     const name = fresh('status');
-    const done = await worker(name, 'quad.mjs', '-n', '5', '-s', 'random').ended;
+    const done = await worker(name, 'quad.mjs', ['-n', '5', '-s', 'random']).ended;
     expect(done.code, done.out).toBe(0);
     const stdout = sink();
     const stderr = sink();
