@@ -1,3 +1,4 @@
+import type { CliIO } from './program.js';
 /**
  * An error the `webtune` command reports as one line on stderr (no stack trace), with an exit
  * status: 2 for bad usage (arguments, unknown strategy), 1 for everything else.
@@ -27,3 +28,10 @@ export function errorMessage(error: unknown): string {
     return 'unknown error';
   }
 }
+
+/** Writes a warning on `io.stderr` as one `webtune: warning: …` line. */
+export const warner =
+  (io: Pick<CliIO, 'stderr'>) =>
+  (message: string): void => {
+    io.stderr.write(`webtune: warning: ${message}\n`);
+  };

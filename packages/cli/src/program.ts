@@ -7,7 +7,7 @@ import { SingleBar } from 'cli-progress';
 import { Command, CommanderError } from 'commander';
 import { addBenchCommand } from './benchCommand.js';
 import { isDatabaseUrl, openDatabase, showDatabase, studyNameFor } from './database.js';
-import { CliError, firstLine } from './errors.js';
+import { CliError, firstLine, warner } from './errors.js';
 import { withTrialGuard } from './guard.js';
 import { ISOLATE_GRACE_MS } from './isolate.js';
 import { formatBest, formatImportances, formatTrialLine, oneLine, stateCounts } from './output.js';
@@ -206,18 +206,18 @@ async function runCommand(
   const started = Date.now();
   let study: Study;
   let resumed: LoadResult = { trials: [], stale: [] };
-  const warnStorage = (m: string) => io.stderr.write(`webtune: warning: ${m}\n`);
+  const warn = warner(io);
   const storage: Storage | undefined =
     database !== undefined
       ? await openDatabase(database, {
-          onWarning: warnStorage,
+          onWarning: warn,
           ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
           ...(graceMs === undefined ? {} : { graceMs }),
         })
       : journal === undefined
         ? undefined
         : fileStorage(journal, {
-            onWarning: warnStorage,
+            onWarning: warn,
             ...(fsync === undefined ? {} : { fsync }),
           });
   try {
@@ -231,7 +231,7 @@ async function runCommand(
       concurrency,
       cwd: io.cwd,
       replayStrategy: flags.replay,
-      onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
+      onWarning: warn,
       ...(pruner === undefined ? {} : { pruner }),
       ...(storage === undefined ? {} : { storage }),
       ...(trials === undefined ? {} : { trials }),
@@ -420,8 +420,7 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     )
     .argument('<study-module>', 'path to the module, relative to the current directory');
   addStudyOptions(run, 'run').action(async (modulePath: string, flags: RunFlags) => {
-    const warn = (m: string) => io.stderr.write(`webtune: warning: ${m}\n`);
-    done(await withTrialGuard(warn, () => runCommand(modulePath, flags, io)));
+    done(await withTrialGuard(warner(io), () => runCommand(modulePath, flags, io)));
   });
   addPrunerOptions(run);
 
@@ -432,8 +431,7 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     )
     .argument('<study-module>', 'path to the module, relative to the current directory');
   addStudyOptions(worker, 'worker').action(async (modulePath: string, flags: RunFlags) => {
-    const warn = (m: string) => io.stderr.write(`webtune: warning: ${m}\n`);
-    done(await withTrialGuard(warn, () => runCommand(modulePath, flags, io, 'worker')));
+    done(await withTrialGuard(warner(io), () => runCommand(modulePath, flags, io, 'worker')));
   });
   addPrunerOptions(worker);
   addStatusCommand(program, io, done);

@@ -11,7 +11,7 @@ import {
 import { fileStorage } from '@webtune/core/node';
 import type { Command } from 'commander';
 import { isDatabaseUrl, openDatabase, showDatabase, studyNameFor } from './database.js';
-import { CliError, firstLine } from './errors.js';
+import { CliError, firstLine, warner } from './errors.js';
 import { formatBest, formatImportances } from './output.js';
 import { type OutputFile, writeOutputs } from './outputs.js';
 import { checkOutputPaths } from './paths.js';
@@ -153,7 +153,7 @@ interface ReportFlags {
 async function readDatabaseStudy(url: string, name: string, io: CliIO): Promise<SavedStudy> {
   const storage = await openDatabase(url, {
     reconnectMs: 5000,
-    onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
+    onWarning: warner(io),
   });
   try {
     const found = await storage.readStudy(name);
@@ -201,7 +201,7 @@ async function reportCommand(
   ]);
   const saved =
     database === undefined
-      ? await readSavedStudy(path, (m) => io.stderr.write(`webtune: warning: ${m}\n`))
+      ? await readSavedStudy(path, warner(io))
       : await readDatabaseStudy(database, flags.study!, io);
   const { meta, trials } = saved;
   const json = toStudyJSON(meta, trials);

@@ -1,7 +1,7 @@
 import { bestTrialOf } from '@webtune/core';
 import type { Command } from 'commander';
 import { isDatabaseUrl, openDatabase, showDatabase } from './database.js';
-import { CliError } from './errors.js';
+import { CliError, warner } from './errors.js';
 import { stateCounts } from './output.js';
 import type { CliIO } from './program.js';
 
@@ -26,7 +26,7 @@ async function statusCommand(flags: StatusFlags, io: CliIO): Promise<number> {
   const where = showDatabase(flags.storage);
   const storage = await openDatabase(flags.storage, {
     reconnectMs: 5000,
-    onWarning: (m) => io.stderr.write(`webtune: warning: ${m}\n`),
+    onWarning: warner(io),
   });
   try {
     if (flags.study === undefined) {
